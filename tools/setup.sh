@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Idempotent setup that `npm test` runs first: Debian packages the tests drive (when root and
+# missing), then the native runtime build. Safe to run again; does nothing that is already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Packages the test suite needs, one per line: "<command or file to probe> <debian package>".
+NEEDED=(
+)
+
+missing=()
+for entry in "${NEEDED[@]}"; do
+  probe=${entry%% *}
+  pkg=${entry##* }
+  if [[ $probe == /* ]]; then [[ -e $probe ]] || missing+=("$pkg")
+  else command -v "$probe" >/dev/null 2>&1 || missing+=("$pkg"); fi
+done
+
+if ((${#missing[@]} > 0)); then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    echo "setup: installing ${missing[*]}"
+    # Daemon packages must not start services on the host (DESIGN.md): forbid it while installing.
+    policy=/usr/sbin/policy-rc.d
+    created_policy=0
+    if [[ ! -e $policy ]]; then printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && created_policy=1; fi
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    ((created_policy)) && rm -f "$policy"
+  else
+    echo "setup: not root or no apt-get; tests that need ${missing[*]} will say so and skip"
+  fi
+fi
+
+if [[ -f hal/native/build.sh ]]; then bash hal/native/build.sh; fi
