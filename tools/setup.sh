@@ -6,6 +6,22 @@ cd "$(dirname "$0")/.."
 
 # Packages the test suite needs, one per line: "<command or file to probe> <debian package>".
 NEEDED=(
+  "ip iproute2"
+  "ethtool ethtool"
+  "busybox busybox"
+  "dhclient isc-dhcp-client"
+  "/usr/bin/tftp tftp-hpa"
+  "atftp atftp"
+  "curl curl"
+  "iperf3 iperf3"
+  "tcpdump tcpdump"
+  "nc netcat-openbsd"
+  "traceroute traceroute"
+  "socat socat"
+  "mipsel-linux-gnu-gcc gcc-mipsel-linux-gnu"
+  "arm-linux-gnueabihf-gcc gcc-arm-linux-gnueabihf"
+  "aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu"
+  "qemu-mipsel-static qemu-user-static"
 )
 
 missing=()
