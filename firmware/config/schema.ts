@@ -1,0 +1,57 @@
+// The one schema of the router's configuration: every key, its type, default, help and whether a
+// change applies live. `set`/`unset`, `?` help, validation and `show running-config` derive from it.
+import { boolType, enumType, intType, ipv4Type, powerOfTwoType, wordType, type ConfigValue, type ValueType } from './valueTypes';
+import { parseIp } from '../util/ipv4';
+
+/** `live`: services pick the change up at once. `reload`: takes effect after `reload` (saved first). */
+export type ApplyMode = 'live' | 'reload';
+
+export interface KeyDef {
+  readonly key: string;
+  readonly type: ValueType;
+  /** Undefined: the key is unset by default (optional setting). */
+  readonly defaultValue: ConfigValue | undefined;
+  readonly help: string;
+  readonly apply: ApplyMode;
+}
+
+const ip = (text: string): number => parseIp(text) as number;
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Ordered as `show running-config` prints them. */
+export const CONFIG_KEYS: readonly KeyDef[] = [
+  { key: 'hostname', type: wordType(32, 'NAME'), defaultValue: 'plugboard', help: 'Router name shown in the prompt', apply: 'live' },
+  { key: 'lan.address', type: ipv4Type, defaultValue: ip('192.168.10.1'), help: "Router's own address on the LAN port", apply: 'reload' },
+  { key: 'lan.prefix', type: intType(8, 30), defaultValue: 24, help: 'LAN subnet prefix length', apply: 'reload' },
+  { key: 'lan.mtu', type: intType(576, 1500, 'bytes'), defaultValue: 1500, help: 'IP MTU on the LAN port', apply: 'reload' },
+  { key: 'dhcp.pool-start', type: ipv4Type, defaultValue: ip('192.168.10.100'), help: 'First address handed out (inside the LAN subnet)', apply: 'live' },
+  { key: 'dhcp.pool-end', type: ipv4Type, defaultValue: ip('192.168.10.199'), help: 'Last address handed out (inside the LAN subnet)', apply: 'live' },
+  { key: 'dhcp.lease-time', type: intType(60, 604800, 'seconds'), defaultValue: 3600, help: 'Lease duration', apply: 'live' },
+  { key: 'dhcp.dns', type: ipv4Type, defaultValue: undefined, help: 'DNS server given to clients (option 6); unset: none', apply: 'live' },
+  { key: 'dhcp.admit-guests', type: boolType, defaultValue: true, help: 'Give addresses (without a port block) to devices that match no phone class', apply: 'live' },
+  { key: 'ports.block-size', type: powerOfTwoType(16, 16384), defaultValue: 512, help: 'Ports per phone block (a power of two; 2^(16-k) for PSID length k)', apply: 'reload' },
+  { key: 'ports.first', type: intType(1024, 32768), defaultValue: 1024, help: 'Lowest public port a block may use (blocks start at the next multiple of the block size)', apply: 'reload' },
+  { key: 'wan.mode', type: enumType(['dhcp', 'static']), defaultValue: 'dhcp', help: 'WAN addressing: dhcp client or static', apply: 'reload' },
+  { key: 'wan.address', type: ipv4Type, defaultValue: undefined, help: 'Static WAN address (wan.mode static)', apply: 'reload' },
+  { key: 'wan.prefix', type: intType(1, 32), defaultValue: 24, help: 'Static WAN prefix length', apply: 'reload' },
+  { key: 'wan.gateway', type: ipv4Type, defaultValue: undefined, help: 'Static WAN default gateway (inside the WAN subnet)', apply: 'reload' },
+  { key: 'wan.mtu', type: intType(576, 1500, 'bytes'), defaultValue: 1500, help: 'IP MTU on the WAN port', apply: 'reload' },
+  { key: 'tftp.max-sessions', type: intType(1, 256), defaultValue: 32, help: 'Concurrent TFTP transfers', apply: 'live' },
+  { key: 'tftp.max-block-size', type: intType(512, 65464, 'bytes'), defaultValue: 1468, help: 'Largest blksize option granted (RFC 2348)', apply: 'live' },
+  { key: 'tftp.max-window', type: intType(1, 64, 'blocks'), defaultValue: 16, help: 'Largest windowsize option granted (RFC 7440)', apply: 'live' },
+  { key: 'tftp.upload-max-kib', type: intType(1, 1048576, 'KiB'), defaultValue: 65536, help: 'Largest image accepted by an upload window', apply: 'live' },
+  { key: 'nat.fallback-napt', type: boolType, defaultValue: true, help: 'Translate ports of LAN hosts outside their block (guests, out-of-range phones)', apply: 'live' },
+  { key: 'nat.hairpin', type: boolType, defaultValue: true, help: 'Let LAN hosts reach each other through the public address', apply: 'live' },
+  { key: 'nat.udp-timeout', type: intType(120, 86400, 'seconds'), defaultValue: 300, help: 'Idle timeout of fallback UDP mappings (RFC 4787 REQ-5)', apply: 'live' },
+  { key: 'console.page-length', type: intType(0, 500, 'lines'), defaultValue: 24, help: 'Lines per --More-- page; 0 never pauses', apply: 'live' },
+  { key: 'console.password-hash', type: wordType(200, 'HASH'), defaultValue: undefined, help: 'Salted hash of the console password (set it with `set console.password`)', apply: 'live' },
+  { key: 'log.level', type: enumType(LOG_LEVELS), defaultValue: 'info', help: 'Least severe log level kept', apply: 'live' },
+];
+
+const byKey = new Map(CONFIG_KEYS.map((def) => [def.key, def]));
+
+export function keyDef(key: string): KeyDef | undefined {
+  return byKey.get(key);
+}

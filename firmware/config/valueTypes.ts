@@ -1,0 +1,120 @@
+// Value types of configuration keys: how text typed on the console becomes a typed value and back.
+// Each type names itself for `?` help and refuses bad text with a short reason (no exceptions).
+import { ipToString, parseIp } from '../util/ipv4';
+
+export type ConfigValue = number | string | boolean;
+
+export type ParseResult = { readonly ok: true; readonly value: ConfigValue } | { readonly ok: false; readonly reason: string };
+
+export interface ValueType {
+  /** Shown by `?` in place of the value, e.g. `A.B.C.D` or `<64-65535>`. */
+  readonly syntax: string;
+  parse(text: string): ParseResult;
+  format(value: ConfigValue): string;
+  /** Fixed choices for tab completion (enums, booleans). */
+  readonly choices?: readonly string[];
+}
+
+const ok = (value: ConfigValue): ParseResult => ({ ok: true, value });
+const bad = (reason: string): ParseResult => ({ ok: false, reason });
+
+export const ipv4Type: ValueType = {
+  syntax: 'A.B.C.D',
+  parse(text) {
+    const ip = parseIp(text);
+    return ip === undefined ? bad('not an IPv4 address (expected four numbers 0-255 joined by dots)') : ok(ip);
+  },
+  format: (value) => ipToString(value as number),
+};
+
+function parseDecimal(text: string): number | undefined {
+  return /^\d{1,10}$/.test(text) ? Number(text) : undefined;
+}
+
+export function intType(min: number, max: number, unit = ''): ValueType {
+  return {
+    syntax: `<${min}-${max}>${unit ? ' ' + unit : ''}`,
+    parse(text) {
+      const n = parseDecimal(text);
+      if (n === undefined) return bad('not a whole number');
+      if (n < min || n > max) return bad(`out of range ${min}-${max}`);
+      return ok(n);
+    },
+    format: (value) => String(value),
+  };
+}
+
+/** A power of two in [min, max] (port-block sizes). */
+export function powerOfTwoType(min: number, max: number): ValueType {
+  return {
+    syntax: `<${min}-${max}> power of two`,
+    parse(text) {
+      const n = parseDecimal(text);
+      if (n === undefined) return bad('not a whole number');
+      if (n < min || n > max) return bad(`out of range ${min}-${max}`);
+      if ((n & (n - 1)) !== 0) return bad('not a power of two');
+      return ok(n);
+    },
+    format: (value) => String(value),
+  };
+}
+
+export const boolType: ValueType = {
+  syntax: 'on|off',
+  choices: ['on', 'off'],
+  parse(text) {
+    const t = text.toLowerCase();
+    if (t === 'on' || t === 'true' || t === 'yes' || t === 'enable') return ok(true);
+    if (t === 'off' || t === 'false' || t === 'no' || t === 'disable') return ok(false);
+    return bad('expected on or off');
+  },
+  format: (value) => (value ? 'on' : 'off'),
+};
+
+export function enumType(choices: readonly string[]): ValueType {
+  return {
+    syntax: choices.join('|'),
+    choices,
+    parse(text) {
+      const t = text.toLowerCase();
+      const exact = choices.find((c) => c === t);
+      if (exact) return ok(exact);
+      const partial = choices.filter((c) => c.startsWith(t));
+      if (partial.length === 1 && t.length > 0) return ok(partial[0]);
+      return bad(`expected one of ${choices.join(', ')}`);
+    },
+    format: (value) => String(value),
+  };
+}
+
+/** Printable ASCII without spaces or quotes, so it round-trips through `show running-config`. */
+export function wordType(maxLength: number, syntax = 'WORD'): ValueType {
+  return {
+    syntax: `${syntax} (up to ${maxLength} characters)`,
+    parse(text) {
+      if (text.length === 0) return bad('empty');
+      if (text.length > maxLength) return bad(`longer than ${maxLength} characters`);
+      if (!/^[\x21-\x7e]+$/.test(text) || /["\\]/.test(text)) return bad('only printable characters without spaces, quotes or backslashes');
+      return ok(text);
+    },
+    format: (value) => String(value),
+  };
+}
+
+/** Free text (may contain spaces; quoted on output). */
+export function textType(maxLength: number): ValueType {
+  return {
+    syntax: `TEXT (up to ${maxLength} characters, quote it if it has spaces)`,
+    parse(text) {
+      if (text.length > maxLength) return bad(`longer than ${maxLength} characters`);
+      if (!/^[\x20-\x7e]*$/.test(text)) return bad('only printable ASCII characters');
+      if (/["\\]/.test(text)) return bad('quotes and backslashes are not allowed');
+      return ok(text);
+    },
+    format: (value) => quoteIfNeeded(String(value)),
+  };
+}
+
+export function quoteIfNeeded(text: string): string {
+  return text === '' || /[\s?]/.test(text) ? `"${text}"` : text;
+}
