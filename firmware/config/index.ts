@@ -1,23 +1,25 @@
 // The router's configuration: schema, immutable model, validation, record format, persistence, password.
 export { CONFIG_KEYS, keyDef, LOG_LEVELS, type ApplyMode, type KeyDef, type LogLevel } from './schema';
-export { boolType, enumType, intType, ipv4Type, powerOfTwoType, quoteIfNeeded, textType, wordType, type ConfigValue, type ParseResult, type ValueType } from './valueTypes';
+export { boolType, enumType, intType, ipListType, ipv4Type, parsePortRanges, portRangesType, powerOfTwoType, quoteIfNeeded, textType, wordType, type ConfigValue, type ParseResult, type ValueType } from './valueTypes';
 export {
   changedKeys,
   configEquals,
   DEFAULT_CONFIG,
-  emptyPhoneClass,
+  dhcpConfigOf,
   getValue,
+  newPhoneClass,
+  phoneClassesEqual,
   phoneClassNamed,
   settingsOf,
   withoutPhoneClass,
   withPhoneClass,
+  withPhoneClasses,
   withValue,
-  type PhoneClassConfig,
-  type PhoneClassOption,
+  type PhoneClass,
   type RouterConfig,
   type RouterSettings,
 } from './model';
-export { errorsOf, portBlockCount, validateConfig, type ConfigProblem } from './validate';
+export { errorsOf, usablePortBlocks, validateConfig, type ConfigProblem } from './validate';
 export { CONFIG_RECORD_KEY, CONFIG_VERSION, decodeConfig, encodeConfig, frame, migrateV1, type DecodedConfig, type RecordError } from './record';
 export { loadConfig, saveConfig, type LoadOutcome } from './persist';
 export { hashPassword, isPasswordHash, verifyPassword, PASSWORD_ITERATIONS } from './password';

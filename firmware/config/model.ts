@@ -1,39 +1,24 @@
-// The configuration as a value: schema keys that differ from their defaults plus phone classes.
-// Immutable: every change builds a new RouterConfig, so a rejected change leaves nothing behind.
+// The configuration as a value: schema keys that differ from their defaults plus the DHCP phone
+// classes (firmware/dhcp/config.ts). Immutable: a rejected change leaves nothing behind.
 import { CONFIG_KEYS, keyDef, type LogLevel } from './schema';
-import type { ConfigValue } from './valueTypes';
+import { parsePortRanges, type ConfigValue } from './valueTypes';
+import { DEFAULT_DHCP_CONFIG, PHONE_CLASSES, type DhcpConfig, type PhoneClass } from '../dhcp/config';
+import { ipToString } from '../util/ipv4';
 
-/** A DHCP option a phone class adds to its offers: code and text as typed (rendered by DHCP). */
-export interface PhoneClassOption {
-  readonly code: number;
-  readonly value: string;
-}
-
-/** Which devices are phones of one kind, and what they are told. */
-export interface PhoneClassConfig {
-  readonly name: string;
-  /** Substrings matched against DHCP option 60 (vendor class identifier). */
-  readonly vendorClasses: readonly string[];
-  /** MAC prefixes ("00:04:f2" or "00:04:f2:1") admitted; empty = any MAC with a matching vendor class. */
-  readonly macPrefixes: readonly string[];
-  readonly bootFile: string | undefined;
-  /** Name of the provisioning template item in the store, rendered per phone by TFTP. */
-  readonly template: string | undefined;
-  readonly options: readonly PhoneClassOption[];
-  /** Template variables (sip_server, ntp, tz...). */
-  readonly vars: Readonly<Record<string, string>>;
-}
+export type { PhoneClass } from '../dhcp/config';
 
 export interface RouterConfig {
   /** Only keys whose value differs from the schema default (and optional keys that are set). */
   readonly values: Readonly<Record<string, ConfigValue>>;
-  readonly phoneClasses: readonly PhoneClassConfig[];
+  /** In match order (the first class that admits a client wins). */
+  readonly phoneClasses: readonly PhoneClass[];
 }
 
-export const DEFAULT_CONFIG: RouterConfig = { values: {}, phoneClasses: [] };
+export const DEFAULT_CONFIG: RouterConfig = { values: {}, phoneClasses: PHONE_CLASSES };
 
-export function emptyPhoneClass(name: string): PhoneClassConfig {
-  return { name, vendorClasses: [], macPrefixes: [], bootFile: undefined, template: undefined, options: [], vars: {} };
+/** A class created on the console: admits nothing until given a vendor-class or mac. */
+export function newPhoneClass(name: string): PhoneClass {
+  return { name, confidence: 'high', note: 'defined on the console', macs: [], vendorClasses: [], psidLength: 10, bootFile: '', sendPortParams: 'requested', options: [], vars: {} };
 }
 
 export function getValue(config: RouterConfig, key: string): ConfigValue | undefined {
@@ -52,10 +37,10 @@ export function withValue(config: RouterConfig, key: string, value: ConfigValue 
   return { values, phoneClasses: config.phoneClasses };
 }
 
-export function withPhoneClass(config: RouterConfig, phoneClass: PhoneClassConfig): RouterConfig {
-  const others = config.phoneClasses.filter((c) => c.name !== phoneClass.name);
+/** Replace the class of the same name in place, or append a new one. */
+export function withPhoneClass(config: RouterConfig, phoneClass: PhoneClass): RouterConfig {
   const index = config.phoneClasses.findIndex((c) => c.name === phoneClass.name);
-  const phoneClasses = index < 0 ? [...others, phoneClass] : [...others.slice(0, index), phoneClass, ...others.slice(index)];
+  const phoneClasses = index < 0 ? [...config.phoneClasses, phoneClass] : config.phoneClasses.map((c, i) => (i === index ? phoneClass : c));
   return { values: config.values, phoneClasses };
 }
 
@@ -63,14 +48,27 @@ export function withoutPhoneClass(config: RouterConfig, name: string): RouterCon
   return { values: config.values, phoneClasses: config.phoneClasses.filter((c) => c.name !== name) };
 }
 
-export function phoneClassNamed(config: RouterConfig, name: string): PhoneClassConfig | undefined {
+export function withPhoneClasses(config: RouterConfig, phoneClasses: readonly PhoneClass[]): RouterConfig {
+  return { values: config.values, phoneClasses };
+}
+
+export function phoneClassNamed(config: RouterConfig, name: string): PhoneClass | undefined {
   return config.phoneClasses.find((c) => c.name === name);
+}
+
+/** What defines a class's behaviour (notes and confidence are documentation, not configuration). */
+export function phoneClassKey(c: PhoneClass): string {
+  return JSON.stringify([c.name, c.macs, c.vendorClasses, c.psidLength, c.bootFile, c.template ?? null, c.sendPortParams, c.portRangeSubOptions ?? null, c.options, Object.keys(c.vars).sort().map((k) => [k, c.vars[k]])]);
+}
+
+export function phoneClassesEqual(a: readonly PhoneClass[], b: readonly PhoneClass[]): boolean {
+  return a.length === b.length && a.every((c, i) => phoneClassKey(c) === phoneClassKey(b[i]));
 }
 
 /** Keys whose effective values differ between two configurations (phone classes count as 'phone-class'). */
 export function changedKeys(before: RouterConfig, after: RouterConfig): string[] {
   const changed = CONFIG_KEYS.filter((def) => getValue(before, def.key) !== getValue(after, def.key)).map((def) => def.key);
-  if (canonicalPhoneClasses(before) !== canonicalPhoneClasses(after)) changed.push('phone-class');
+  if (!phoneClassesEqual(before.phoneClasses, after.phoneClasses)) changed.push('phone-class');
   return changed;
 }
 
@@ -78,18 +76,11 @@ export function configEquals(a: RouterConfig, b: RouterConfig): boolean {
   return changedKeys(a, b).length === 0;
 }
 
-function canonicalPhoneClasses(config: RouterConfig): string {
-  return JSON.stringify(
-    config.phoneClasses.map((c) => [c.name, c.vendorClasses, c.macPrefixes, c.bootFile ?? null, c.template ?? null, c.options.map((o) => [o.code, o.value]), Object.keys(c.vars).sort().map((k) => [k, c.vars[k]])]),
-  );
-}
-
 /** The typed view services read (numbers are u32 addresses, seconds, bytes). */
 export interface RouterSettings {
   readonly hostname: string;
   readonly lan: { readonly address: number; readonly prefixLength: number; readonly mtu: number };
-  readonly dhcp: { readonly poolStart: number; readonly poolEnd: number; readonly leaseTimeSeconds: number; readonly dns: number | undefined; readonly admitGuests: boolean };
-  readonly ports: { readonly blockSize: number; readonly first: number };
+  readonly dhcp: DhcpConfig;
   readonly wan:
     | { readonly mode: 'dhcp'; readonly mtu: number }
     | { readonly mode: 'static'; readonly address: number; readonly prefixLength: number; readonly gateway: number; readonly mtu: number };
@@ -97,7 +88,28 @@ export interface RouterSettings {
   readonly nat: { readonly fallbackNapt: boolean; readonly hairpin: boolean; readonly udpTimeoutSeconds: number };
   readonly console: { readonly pageLength: number; readonly passwordHash: string | undefined };
   readonly logLevel: LogLevel;
-  readonly phoneClasses: readonly PhoneClassConfig[];
+}
+
+const list = (text: string): string[] => (text === '' ? [] : text.split(','));
+
+/** The DHCP server's configuration composed from the schema keys and the phone classes. */
+export function dhcpConfigOf(config: RouterConfig): DhcpConfig {
+  const v = (key: string) => getValue(config, key);
+  return {
+    ...DEFAULT_DHCP_CONFIG,
+    enabled: v('dhcp.enabled') as boolean,
+    pool: { first: ipToString(v('dhcp.pool-start') as number), last: ipToString(v('dhcp.pool-end') as number) },
+    guestPool: { first: ipToString(v('dhcp.guest-pool-start') as number), last: ipToString(v('dhcp.guest-pool-end') as number) },
+    leaseTime: v('dhcp.lease-time') as number,
+    guestLeaseTime: v('dhcp.guest-lease-time') as number,
+    unknownClients: v('dhcp.unknown-clients') as 'guest' | 'ignore',
+    dns: list(v('dhcp.dns') as string),
+    ntp: list(v('dhcp.ntp') as string),
+    reservedPorts: parsePortRanges(v('dhcp.reserved-ports') as string),
+    blockQuarantine: v('dhcp.block-quarantine') as number,
+    rogueServerPolicy: v('dhcp.rogue-policy') as 'warn' | 'stop',
+    classes: config.phoneClasses,
+  };
 }
 
 /** Typed settings of a configuration that passed validateConfig (static WAN fields are then present). */
@@ -107,14 +119,7 @@ export function settingsOf(config: RouterConfig): RouterSettings {
   return {
     hostname: v('hostname') as string,
     lan: { address: v('lan.address') as number, prefixLength: v('lan.prefix') as number, mtu: v('lan.mtu') as number },
-    dhcp: {
-      poolStart: v('dhcp.pool-start') as number,
-      poolEnd: v('dhcp.pool-end') as number,
-      leaseTimeSeconds: v('dhcp.lease-time') as number,
-      dns: v('dhcp.dns') as number | undefined,
-      admitGuests: v('dhcp.admit-guests') as boolean,
-    },
-    ports: { blockSize: v('ports.block-size') as number, first: v('ports.first') as number },
+    dhcp: dhcpConfigOf(config),
     wan:
       v('wan.mode') === 'static'
         ? { mode: 'static', address: v('wan.address') as number, prefixLength: v('wan.prefix') as number, gateway: v('wan.gateway') as number, mtu: wanMtu }
@@ -128,6 +133,5 @@ export function settingsOf(config: RouterConfig): RouterSettings {
     nat: { fallbackNapt: v('nat.fallback-napt') as boolean, hairpin: v('nat.hairpin') as boolean, udpTimeoutSeconds: v('nat.udp-timeout') as number },
     console: { pageLength: v('console.page-length') as number, passwordHash: v('console.password-hash') as string | undefined },
     logLevel: v('log.level') as LogLevel,
-    phoneClasses: config.phoneClasses,
   };
 }

@@ -2,7 +2,8 @@
 // JSON body of values as the console types them. Byte layout in firmware/config/FORMAT.md.
 import { crc32 } from './crc32';
 import { CONFIG_KEYS, keyDef } from './schema';
-import { emptyPhoneClass, withValue, DEFAULT_CONFIG, type PhoneClassConfig, type RouterConfig } from './model';
+import { phoneClassesEqual, withPhoneClasses, withValue, DEFAULT_CONFIG, type PhoneClass, type RouterConfig } from './model';
+import { validatePhoneClass, type RawOption } from '../dhcp/config';
 import { decodeUtf8, encodeUtf8 } from '../util/text';
 import { parseIp, prefixMask } from '../util/ipv4';
 
@@ -27,24 +28,19 @@ export interface DecodedConfig {
 }
 
 interface BodyV2 {
+  /** Schema key -> value as typed on the console. */
   v: Record<string, string>;
-  pc: Array<{ n: string; vc: string[]; mac: string[]; bf?: string; tpl?: string; opt: Array<[number, string]>; vars: Record<string, string> }>;
+  /** Phone classes in match order, as firmware/dhcp/config.ts PhoneClass objects; absent = built-ins. */
+  pc?: unknown[];
 }
-
 export function encodeConfig(config: RouterConfig): Uint8Array {
   const values: Record<string, string> = {};
   for (const def of CONFIG_KEYS) {
     if (Object.prototype.hasOwnProperty.call(config.values, def.key)) values[def.key] = def.type.format(config.values[def.key]).replace(/^"(.*)"$/, '$1');
   }
-  const body: BodyV2 = {
-    v: values,
-    pc: config.phoneClasses.map((c) => {
-      const entry: BodyV2['pc'][number] = { n: c.name, vc: [...c.vendorClasses], mac: [...c.macPrefixes], opt: c.options.map((o) => [o.code, o.value]), vars: { ...c.vars } };
-      if (c.bootFile !== undefined) entry.bf = c.bootFile;
-      if (c.template !== undefined) entry.tpl = c.template;
-      return entry;
-    }),
-  };
+  const body: BodyV2 = { v: values };
+  // Built-in classes unchanged: store nothing, so a firmware update can improve them.
+  if (!phoneClassesEqual(config.phoneClasses, DEFAULT_CONFIG.phoneClasses)) body.pc = config.phoneClasses.map((c) => ({ ...c }));
   return frame(CONFIG_VERSION, encodeUtf8(JSON.stringify(body)));
 }
 
@@ -93,24 +89,47 @@ function bodyToConfig(body: BodyV2): { config: RouterConfig; skipped: string[] }
     if (!def || !parsed || !parsed.ok) skipped.push(key);
     else config = withValue(config, key, parsed.value);
   }
-  const phoneClasses: PhoneClassConfig[] = [];
+  if (body.pc === undefined) return { config, skipped };
+  const phoneClasses: PhoneClass[] = [];
   for (const entry of body.pc) {
-    if (typeof entry.n !== 'string' || !/^[\x21-\x7e]{1,32}$/.test(entry.n)) {
-      skipped.push('phone-class');
-      continue;
-    }
-    const base = emptyPhoneClass(entry.n);
-    phoneClasses.push({
-      ...base,
-      vendorClasses: strings(entry.vc),
-      macPrefixes: strings(entry.mac),
-      bootFile: typeof entry.bf === 'string' ? entry.bf : undefined,
-      template: typeof entry.tpl === 'string' ? entry.tpl : undefined,
-      options: Array.isArray(entry.opt) ? entry.opt.filter((o) => Array.isArray(o) && typeof o[0] === 'number' && typeof o[1] === 'string').map(([code, value]) => ({ code, value })) : [],
-      vars: stringRecord(entry.vars),
-    });
+    const phoneClass = toPhoneClass(entry);
+    if (phoneClass && validatePhoneClass(phoneClass).length === 0) phoneClasses.push(phoneClass);
+    else skipped.push(`phone-class ${typeof (entry as { name?: unknown })?.name === 'string' ? (entry as { name: string }).name : '?'}`);
   }
-  return { config: { values: config.values, phoneClasses }, skipped };
+  return { config: withPhoneClasses(config, phoneClasses), skipped };
+}
+
+/** Rebuild a PhoneClass field by field so nothing but the known shape comes off flash. */
+function toPhoneClass(entry: unknown): PhoneClass | undefined {
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  const e = entry as Record<string, unknown>;
+  if (typeof e.name !== 'string' || typeof e.bootFile !== 'string' || typeof e.psidLength !== 'number') return undefined;
+  const confidence = e.confidence === 'high' || e.confidence === 'medium' || e.confidence === 'low' ? e.confidence : 'low';
+  const options = Array.isArray(e.options)
+    ? e.options.flatMap((o): RawOption[] => {
+        if (typeof o !== 'object' || o === null || typeof (o as { code?: unknown }).code !== 'number') return [];
+        const { code, hex, text } = o as { code: number; hex?: unknown; text?: unknown };
+        if (typeof text === 'string') return [{ code, text }];
+        if (typeof hex === 'string') return [{ code, hex }];
+        return [];
+      })
+    : [];
+  const sub = e.portRangeSubOptions as { first?: unknown; last?: unknown } | undefined;
+  const phoneClass: PhoneClass = {
+    name: e.name,
+    confidence,
+    note: typeof e.note === 'string' ? e.note : '',
+    macs: strings(e.macs),
+    vendorClasses: strings(e.vendorClasses),
+    psidLength: e.psidLength,
+    bootFile: e.bootFile,
+    sendPortParams: e.sendPortParams === 'always' ? 'always' : 'requested',
+    options,
+    vars: stringRecord(e.vars),
+    ...(typeof e.template === 'string' ? { template: e.template } : {}),
+    ...(sub && typeof sub.first === 'number' && typeof sub.last === 'number' ? { portRangeSubOptions: { first: sub.first, last: sub.last } } : {}),
+  };
+  return phoneClass;
 }
 
 function strings(value: unknown): string[] {
@@ -127,26 +146,30 @@ function stringRecord(value: unknown): Record<string, string> {
 function isBodyV2(value: unknown): value is BodyV2 {
   if (typeof value !== 'object' || value === null) return false;
   const body = value as { v?: unknown; pc?: unknown };
-  return typeof body.v === 'object' && body.v !== null && !Array.isArray(body.v) && Array.isArray(body.pc) && body.pc.every((e) => typeof e === 'object' && e !== null);
+  return typeof body.v === 'object' && body.v !== null && !Array.isArray(body.v) && (body.pc === undefined || Array.isArray(body.pc));
 }
 
 /**
- * Version 1 (first field builds) stored the LAN netmask in dotted form (`lan.netmask`) and phone
- * classes without DHCP options or template variables. Version 2 keeps a prefix length.
+ * Version 1 (the first field builds) stored the LAN netmask in dotted form (`lan.netmask`) and the
+ * phone-pool bounds as `dhcp.pool` = "first-last". Version 2 keeps a prefix length and two keys.
  */
 export function migrateV1(json: unknown): unknown {
   if (typeof json !== 'object' || json === null) return json;
-  const old = json as { v?: Record<string, unknown>; pc?: Array<Record<string, unknown>> };
+  const old = json as { v?: unknown; pc?: unknown };
   if (typeof old.v !== 'object' || old.v === null) return json;
-  const values: Record<string, unknown> = { ...old.v };
-  if (typeof values['lan.netmask'] === 'string') {
-    const mask = parseIp(values['lan.netmask'] as string);
-    delete values['lan.netmask'];
-    for (let prefix = 0; mask !== undefined && prefix <= 32; prefix++) {
-      if (prefixMask(prefix) === mask) values['lan.prefix'] = String(prefix);
-    }
+  const values: Record<string, unknown> = { ...(old.v as Record<string, unknown>) };
+  const netmask = values['lan.netmask'];
+  delete values['lan.netmask'];
+  if (typeof netmask === 'string') {
+    const mask = parseIp(netmask);
+    for (let prefix = 0; mask !== undefined && prefix <= 32; prefix++) if (prefixMask(prefix) === mask) values['lan.prefix'] = String(prefix);
   }
-  const pc = Array.isArray(old.pc) ? old.pc.map((c) => ({ opt: [], vars: {}, ...c })) : [];
-  return { v: values, pc };
+  const pool = values['dhcp.pool'];
+  delete values['dhcp.pool'];
+  if (typeof pool === 'string' && pool.includes('-')) {
+    const [first, last] = pool.split('-');
+    values['dhcp.pool-start'] = first;
+    values['dhcp.pool-end'] = last;
+  }
+  return old.pc === undefined ? { v: values } : { v: values, pc: old.pc };
 }
-

@@ -1,6 +1,6 @@
 // The one schema of the router's configuration: every key, its type, default, help and whether a
 // change applies live. `set`/`unset`, `?` help, validation and `show running-config` derive from it.
-import { boolType, enumType, intType, ipv4Type, powerOfTwoType, wordType, type ConfigValue, type ValueType } from './valueTypes';
+import { boolType, enumType, intType, ipListType, ipv4Type, portRangesType, wordType, type ConfigValue, type ValueType } from './valueTypes';
 import { parseIp } from '../util/ipv4';
 
 /** `live`: services pick the change up at once. `reload`: takes effect after `reload` (saved first). */
@@ -23,16 +23,22 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /** Ordered as `show running-config` prints them. */
 export const CONFIG_KEYS: readonly KeyDef[] = [
   { key: 'hostname', type: wordType(32, 'NAME'), defaultValue: 'plugboard', help: 'Router name shown in the prompt', apply: 'live' },
-  { key: 'lan.address', type: ipv4Type, defaultValue: ip('192.168.10.1'), help: "Router's own address on the LAN port", apply: 'reload' },
+  { key: 'lan.address', type: ipv4Type, defaultValue: ip('192.168.1.1'), help: "Router's own address on the LAN port", apply: 'reload' },
   { key: 'lan.prefix', type: intType(8, 30), defaultValue: 24, help: 'LAN subnet prefix length', apply: 'reload' },
   { key: 'lan.mtu', type: intType(576, 1500, 'bytes'), defaultValue: 1500, help: 'IP MTU on the LAN port', apply: 'reload' },
-  { key: 'dhcp.pool-start', type: ipv4Type, defaultValue: ip('192.168.10.100'), help: 'First address handed out (inside the LAN subnet)', apply: 'live' },
-  { key: 'dhcp.pool-end', type: ipv4Type, defaultValue: ip('192.168.10.199'), help: 'Last address handed out (inside the LAN subnet)', apply: 'live' },
-  { key: 'dhcp.lease-time', type: intType(60, 604800, 'seconds'), defaultValue: 3600, help: 'Lease duration', apply: 'live' },
-  { key: 'dhcp.dns', type: ipv4Type, defaultValue: undefined, help: 'DNS server given to clients (option 6); unset: none', apply: 'live' },
-  { key: 'dhcp.admit-guests', type: boolType, defaultValue: true, help: 'Give addresses (without a port block) to devices that match no phone class', apply: 'live' },
-  { key: 'ports.block-size', type: powerOfTwoType(16, 16384), defaultValue: 512, help: 'Ports per phone block (a power of two; 2^(16-k) for PSID length k)', apply: 'reload' },
-  { key: 'ports.first', type: intType(1024, 32768), defaultValue: 1024, help: 'Lowest public port a block may use (blocks start at the next multiple of the block size)', apply: 'reload' },
+  { key: 'dhcp.enabled', type: boolType, defaultValue: true, help: 'Run the DHCP server on the LAN', apply: 'reload' },
+  { key: 'dhcp.pool-start', type: ipv4Type, defaultValue: ip('192.168.1.100'), help: 'First phone address (inside the LAN subnet)', apply: 'reload' },
+  { key: 'dhcp.pool-end', type: ipv4Type, defaultValue: ip('192.168.1.199'), help: 'Last phone address (inside the LAN subnet)', apply: 'reload' },
+  { key: 'dhcp.guest-pool-start', type: ipv4Type, defaultValue: ip('192.168.1.200'), help: 'First address for devices that are not phones', apply: 'reload' },
+  { key: 'dhcp.guest-pool-end', type: ipv4Type, defaultValue: ip('192.168.1.249'), help: 'Last address for devices that are not phones', apply: 'reload' },
+  { key: 'dhcp.lease-time', type: intType(60, 604800, 'seconds'), defaultValue: 3600, help: 'Phone lease duration', apply: 'reload' },
+  { key: 'dhcp.guest-lease-time', type: intType(60, 604800, 'seconds'), defaultValue: 3600, help: 'Guest lease duration', apply: 'reload' },
+  { key: 'dhcp.unknown-clients', type: enumType(['guest', 'ignore']), defaultValue: 'guest', help: 'Devices that match no phone class: guest address (no port block) or ignore', apply: 'reload' },
+  { key: 'dhcp.dns', type: ipListType, defaultValue: '', help: "DNS servers (option 6); none = the router's LAN address", apply: 'reload' },
+  { key: 'dhcp.ntp', type: ipListType, defaultValue: '', help: 'NTP servers (option 42); none = not sent', apply: 'reload' },
+  { key: 'dhcp.reserved-ports', type: portRangesType, defaultValue: '1024-16383', help: 'Public ports never given to a phone block (the router and guest NAPT use them); 0-1023 always', apply: 'reload' },
+  { key: 'dhcp.block-quarantine', type: intType(120, 86400, 'seconds'), defaultValue: 120, help: 'Time a port block stays unassigned after its lease ends (RFC 6888 REQ-8)', apply: 'reload' },
+  { key: 'dhcp.rogue-policy', type: enumType(['warn', 'stop']), defaultValue: 'warn', help: 'When another DHCP server answers on the LAN: warn, or stop serving', apply: 'reload' },
   { key: 'wan.mode', type: enumType(['dhcp', 'static']), defaultValue: 'dhcp', help: 'WAN addressing: dhcp client or static', apply: 'reload' },
   { key: 'wan.address', type: ipv4Type, defaultValue: undefined, help: 'Static WAN address (wan.mode static)', apply: 'reload' },
   { key: 'wan.prefix', type: intType(1, 32), defaultValue: 24, help: 'Static WAN prefix length', apply: 'reload' },

@@ -1,20 +1,35 @@
 // Cross-key rules of the configuration. Each problem names the key (or phone class) at fault so the
 // console can say exactly which word is wrong; errors refuse the change, warnings only inform.
-import { getValue, type RouterConfig } from './model';
+import { dhcpConfigOf, getValue, type RouterConfig } from './model';
+import { parsePortRanges } from './valueTypes';
+import { validateDhcpConfig } from '../dhcp/config';
 import { ipToString, prefixMask, sameSubnet } from '../util/ipv4';
 
 export interface ConfigProblem {
   readonly severity: 'error' | 'warning';
-  /** Schema key, or `phone-class <name>`. */
+  /** Schema key, `phone-class <name>`, or `dhcp` for a rule of the DHCP server as a whole. */
   readonly key: string;
   readonly message: string;
 }
 
-/** Number of size-aligned port blocks between `first` and 65535 (RFC 7597 arithmetic, offset 0). */
-export function portBlockCount(blockSize: number, first: number): number {
-  const firstBlock = Math.ceil(first / blockSize);
-  const blocksInSpace = 65536 / blockSize;
-  return Math.max(0, blocksInSpace - firstBlock);
+export interface PortRange {
+  readonly first: number;
+  readonly last: number;
+}
+
+/**
+ * Size-aligned blocks of 2^(16-psidLength) ports (RFC 7597 arithmetic, offset 0) that avoid the
+ * well-known ports 0-1023 and every reserved range: how many phones of that class can get a block.
+ */
+export function usablePortBlocks(psidLength: number, reserved: readonly PortRange[]): number {
+  const size = 2 ** (16 - psidLength);
+  const ranges = [{ first: 0, last: 1023 }, ...reserved];
+  let usable = 0;
+  for (let first = 0; first < 65536; first += size) {
+    const last = first + size - 1;
+    if (!ranges.some((r) => r.first <= last && first <= r.last)) usable++;
+  }
+  return usable;
 }
 
 export function validateConfig(config: RouterConfig): ConfigProblem[] {
@@ -31,23 +46,37 @@ export function validateConfig(config: RouterConfig): ConfigProblem[] {
   const subnet = `${ipToString(network)}/${prefix}`;
   if (lan === network || lan === broadcast) error('lan.address', `${ipToString(lan)} is the network or broadcast address of ${subnet}`);
 
-  const start = v('dhcp.pool-start') as number;
-  const end = v('dhcp.pool-end') as number;
-  for (const [key, ip] of [['dhcp.pool-start', start], ['dhcp.pool-end', end]] as const) {
-    if (!sameSubnet(ip, lan, prefix)) error(key, `${ipToString(ip)} is outside the LAN subnet ${subnet}`);
-    else if (ip === network || ip === broadcast) error(key, `${ipToString(ip)} is the network or broadcast address of ${subnet}`);
+  const pools = [
+    ['dhcp.pool-start', 'dhcp.pool-end', 'phone pool'],
+    ['dhcp.guest-pool-start', 'dhcp.guest-pool-end', 'guest pool'],
+  ] as const;
+  for (const [startKey, endKey, what] of pools) {
+    const start = v(startKey) as number;
+    const end = v(endKey) as number;
+    for (const [key, ip] of [[startKey, start], [endKey, end]] as const) {
+      if (!sameSubnet(ip, lan, prefix)) error(key, `${ipToString(ip)} is outside the LAN subnet ${subnet}`);
+      else if (ip === network || ip === broadcast) error(key, `${ipToString(ip)} is the network or broadcast address of ${subnet}`);
+    }
+    if (start > end) error(endKey, `${what} end ${ipToString(end)} is below its start ${ipToString(start)}`);
+    else if (lan >= start && lan <= end) error(startKey, `the ${what} ${ipToString(start)}-${ipToString(end)} covers the router's own address ${ipToString(lan)}`);
   }
-  if (start > end) error('dhcp.pool-end', `pool end ${ipToString(end)} is below pool start ${ipToString(start)}`);
-  else if (lan >= start && lan <= end) error('dhcp.pool-start', `the pool ${ipToString(start)}-${ipToString(end)} covers the router's own address ${ipToString(lan)}`);
-  const dns = v('dhcp.dns') as number | undefined;
-  if (dns !== undefined && (dns === 0 || dns === 0xffffffff)) error('dhcp.dns', `${ipToString(dns)} is not a usable server address`);
+  const gStart = v('dhcp.guest-pool-start') as number;
+  const gEnd = v('dhcp.guest-pool-end') as number;
+  const pStart = v('dhcp.pool-start') as number;
+  const pEnd = v('dhcp.pool-end') as number;
+  if (pStart <= gEnd && gStart <= pEnd) error('dhcp.guest-pool-start', `the guest pool ${ipToString(gStart)}-${ipToString(gEnd)} overlaps the phone pool ${ipToString(pStart)}-${ipToString(pEnd)}`);
 
-  const blockSize = v('ports.block-size') as number;
-  const first = v('ports.first') as number;
-  const blocks = portBlockCount(blockSize, first);
-  if (blocks < 1) error('ports.block-size', `no ${blockSize}-port block fits between port ${first} and 65535`);
-  else if (start <= end && end - start + 1 > blocks) {
-    warn('ports.block-size', `${blocks} blocks of ${blockSize} ports for ${end - start + 1} pool addresses: phones beyond ${blocks} get no block`);
+  const reserved = parsePortRanges(v('dhcp.reserved-ports') as string);
+  const poolSize = pEnd >= pStart ? pEnd - pStart + 1 : 0;
+  for (const phoneClass of config.phoneClasses) {
+    if (!Number.isInteger(phoneClass.psidLength) || phoneClass.psidLength < 1 || phoneClass.psidLength > 15) continue; // reported by the DHCP rules below
+    const size = 2 ** (16 - phoneClass.psidLength);
+    const blocks = usablePortBlocks(phoneClass.psidLength, reserved);
+    const where = `phone-class ${phoneClass.name}`;
+    if (blocks < 1) error(where, `no ${size}-port block fits outside ports 0-1023 and dhcp.reserved-ports`);
+    else if (blocks < poolSize) warn(where, `only ${blocks} blocks of ${size} ports for ${poolSize} phone addresses: phones beyond ${blocks} get no block`);
+    if (phoneClass.vendorClasses.length === 0 && phoneClass.macs.length === 0) warn(where, 'has neither a vendor-class nor a mac, so it admits every client');
+    if (phoneClass.bootFile === '') warn(where, 'has no boot-file');
   }
 
   if (v('wan.mode') === 'static') {
@@ -63,15 +92,11 @@ export function validateConfig(config: RouterConfig): ConfigProblem[] {
     if (wan !== undefined && sameSubnet(wan, lan, Math.min(prefix, wanPrefix))) error('wan.address', `${ipToString(wan)} overlaps the LAN subnet ${subnet}`);
   }
 
-  const names = new Set<string>();
-  for (const phoneClass of config.phoneClasses) {
-    const where = `phone-class ${phoneClass.name}`;
-    if (names.has(phoneClass.name)) error(where, 'defined twice');
-    names.add(phoneClass.name);
-    if (phoneClass.vendorClasses.length === 0 && phoneClass.macPrefixes.length === 0) {
-      warn(where, 'has neither a vendor-class nor a mac prefix, so no device matches it');
-    }
-    if (phoneClass.bootFile === undefined) warn(where, 'has no boot-file');
+  // The DHCP server's own rules (class patterns, options, ranges); skip what is reported above.
+  for (const message of validateDhcpConfig(dhcpConfigOf(config))) {
+    const classMatch = /^class '([^']*)'(?::)? ?(.*)$/.exec(message);
+    if (classMatch) error(`phone-class ${classMatch[1]}`, classMatch[2]);
+    else if (!/^(pool|guestPool)( |:)|overlap/.test(message)) error('dhcp', message);
   }
   return problems;
 }

@@ -118,3 +118,46 @@ export function textType(maxLength: number): ValueType {
 export function quoteIfNeeded(text: string): string {
   return text === '' || /[\s?]/.test(text) ? `"${text}"` : text;
 }
+
+/** Comma-separated IPv4 addresses, or `none`. Stored as the canonical text. */
+export const ipListType: ValueType = {
+  syntax: 'A.B.C.D[,A.B.C.D...] or none',
+  parse(text) {
+    if (text === 'none') return ok('');
+    const parts = text.split(',');
+    if (parts.length > 8) return bad('at most 8 addresses');
+    for (const part of parts) if (parseIp(part) === undefined) return bad(`'${part}' is not an IPv4 address`);
+    return ok(parts.map((p) => ipToString(parseIp(p) as number)).join(','));
+  },
+  format: (value) => (value === '' ? 'none' : String(value)),
+};
+
+/** Comma-separated port ranges `first-last` (or single ports), or `none`. */
+export const portRangesType: ValueType = {
+  syntax: 'FIRST-LAST[,FIRST-LAST...] or none',
+  parse(text) {
+    if (text === 'none') return ok('');
+    const parts = text.split(',');
+    if (parts.length > 16) return bad('at most 16 ranges');
+    const out: string[] = [];
+    for (const part of parts) {
+      const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(part);
+      if (!m) return bad(`'${part}' is not a port or FIRST-LAST range`);
+      const first = Number(m[1]);
+      const last = m[2] === undefined ? first : Number(m[2]);
+      if (first > 65535 || last > 65535) return bad(`'${part}': ports are 0-65535`);
+      if (first > last) return bad(`'${part}': first port after last`);
+      out.push(first === last ? String(first) : `${first}-${last}`);
+    }
+    return ok(out.join(','));
+  },
+  format: (value) => (value === '' ? 'none' : String(value)),
+};
+
+export function parsePortRanges(text: string): Array<{ first: number; last: number }> {
+  if (text === '') return [];
+  return text.split(',').map((part) => {
+    const [a, b] = part.split('-');
+    return { first: Number(a), last: Number(b ?? a) };
+  });
+}
