@@ -33,6 +33,8 @@ export interface UdpEndpoint {
 export interface InterfaceAddress {
   readonly ip: number;
   readonly prefixLength: number;
+  /** Next hop for destinations off the subnet (the router's own sends: sendTo, ping). Optional. */
+  readonly gateway?: number;
 }
 
 /**
