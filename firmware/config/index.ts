@@ -24,3 +24,4 @@ export { CONFIG_RECORD_KEY, CONFIG_VERSION, decodeConfig, encodeConfig, frame, m
 export { loadConfig, saveConfig, type LoadOutcome } from './persist';
 export { hashPassword, isPasswordHash, verifyPassword, PASSWORD_ITERATIONS } from './password';
 export { crc32 } from './crc32';
+export { LiveConfig, type ConfigListener, type ProposeResult } from './live';

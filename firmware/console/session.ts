@@ -1,0 +1,314 @@
+// One console session: login with increasing delays, the line editor, `?` and tab, running commands
+// (synchronous or not), and a --More-- pager. A pure state machine: bytes and `now` in, bytes out,
+// pollAt() for the end of a login delay. It never reads a clock or creates a timer.
+import type { Service } from '../stack/service';
+import { encodeUtf8 } from '../util/text';
+import { LineEditor } from './lineEditor';
+import { commonPrefix, completions, formatHelp, helpAt, parseLine, type CommandIO, type CommandNode } from './commandTree';
+import { quoteIfNeeded } from '../config/valueTypes';
+
+export interface SessionOptions {
+  /** The command tree (rebuilt per call so services that appear later are included). */
+  readonly commands: () => readonly CommandNode[];
+  readonly write: (bytes: Uint8Array) => void;
+  readonly prompt: () => string;
+  /** Undefined: no password asked. */
+  readonly passwordHash: () => string | undefined;
+  readonly verifyPassword: (password: string, hash: string) => boolean;
+  /** Lines per page from the configuration; `terminal length` overrides it for this session. */
+  readonly pageLength: () => number;
+  readonly banner?: string;
+}
+
+type State = 'login' | 'locked' | 'prompt' | 'running' | 'paging';
+
+const MAX_QUEUED_INPUT = 4096;
+const FIRST_DELAY_MS = 1000;
+const MAX_DELAY_MS = 30000;
+
+export class ConsoleSession implements Service {
+  readonly name = 'console';
+  private readonly editor: LineEditor;
+  private state: State = 'prompt';
+  private lockedUntil: number | undefined;
+  private failures = 0;
+  private queued: number[] = [];
+  private output: string[] = [];
+  private pageLines: string[] = [];
+  private askResolve: ((line: string) => void) | undefined;
+  private terminalLength: number | undefined;
+  private now = 0;
+  private started = false;
+  /** Wrong passwords since boot, for `show status`. */
+  failedLogins = 0;
+
+  constructor(private readonly options: SessionOptions) {
+    this.editor = new LineEditor((text) => this.writeText(text));
+  }
+
+  /** Print the banner and the login or command prompt. */
+  start(now: number): void {
+    this.now = now;
+    this.started = true;
+    if (this.options.banner) this.writeText(this.options.banner.replace(/\n/g, '\r\n') + '\r\n');
+    this.enterLoginOrPrompt();
+  }
+
+  /** `terminal length N` (0 = never pause); undefined returns to the configured value. */
+  setTerminalLength(lines: number | undefined): void {
+    this.terminalLength = lines;
+  }
+
+  /** Back to the password prompt (`logout`), or to a fresh prompt when there is no password. */
+  logout(): void {
+    this.afterCommand = () => this.enterLoginOrPrompt();
+  }
+
+  /** An asynchronous message (log line): printed above the line being typed, which is redrawn. */
+  notify(text: string): void {
+    if (!this.started) return;
+    if (this.state === 'prompt') {
+      this.writeText('\r\n' + text.replace(/\n/g, '\r\n') + '\r\n');
+      this.editor.redraw();
+    } else if (this.state === 'running') {
+      this.output.push(text);
+    }
+  }
+
+  history(): readonly string[] {
+    return this.editor.historyEntries();
+  }
+
+  pollAt(): number | undefined {
+    return this.state === 'locked' ? this.lockedUntil : undefined;
+  }
+
+  dispatch(now: number): void {
+    this.now = now;
+    if (this.state === 'locked' && this.lockedUntil !== undefined && now >= this.lockedUntil) {
+      this.lockedUntil = undefined;
+      this.state = 'login';
+      this.editor.start('Password: ', true);
+    }
+  }
+
+  process(bytes: Uint8Array, now: number): void {
+    this.now = now;
+    if (!this.started) this.start(now);
+    for (let i = 0; i < bytes.length; i++) this.feed(bytes[i]);
+  }
+
+  private afterCommand: (() => void) | undefined;
+
+  private feed(byte: number): void {
+    switch (this.state) {
+      case 'locked':
+        return; // typed during the delay: dropped, so guesses cannot be queued up
+      case 'paging':
+        this.pageKey(byte);
+        return;
+      case 'running':
+        if (this.askResolve) this.editorByte(byte);
+        else if (this.queued.length < MAX_QUEUED_INPUT) this.queued.push(byte);
+        return;
+      default:
+        this.editorByte(byte);
+    }
+  }
+
+  private editorByte(byte: number): void {
+    const action = this.editor.feedByte(byte);
+    if (!action) return;
+    if (this.askResolve) {
+      if (action.kind === 'submit' || action.kind === 'interrupt' || action.kind === 'eof') {
+        const resolve = this.askResolve;
+        this.askResolve = undefined;
+        resolve(action.kind === 'submit' ? action.line : '');
+      } else if (action.kind === 'help') {
+        this.editor.redraw();
+      }
+      return;
+    }
+    if (this.state === 'login') {
+      if (action.kind === 'submit') this.checkPassword(action.line);
+      else if (action.kind === 'interrupt') this.editor.start('Password: ', true);
+      return;
+    }
+    switch (action.kind) {
+      case 'submit':
+        this.runLine(action.line);
+        return;
+      case 'interrupt':
+      case 'eof':
+        this.showPrompt();
+        return;
+      case 'help':
+        this.showHelp(action.line, action.cursor);
+        return;
+      case 'complete':
+        this.complete(action.line, action.cursor);
+        return;
+    }
+  }
+
+  private enterLoginOrPrompt(): void {
+    if (this.options.passwordHash() !== undefined) {
+      this.state = 'login';
+      this.editor.start('Password: ', true);
+    } else {
+      this.showPrompt();
+    }
+  }
+
+  private checkPassword(line: string): void {
+    const hash = this.options.passwordHash();
+    if (hash === undefined || this.options.verifyPassword(line, hash)) {
+      this.failures = 0;
+      this.showPrompt();
+      return;
+    }
+    this.failures++;
+    this.failedLogins++;
+    const delay = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** Math.min(this.failures - 1, 15));
+    this.writeText(`% Wrong password; try again in ${delay / 1000} s\r\n`);
+    this.state = 'locked';
+    this.lockedUntil = this.now + delay;
+  }
+
+  private showPrompt(): void {
+    this.state = 'prompt';
+    this.editor.start(this.options.prompt());
+  }
+
+  private showHelp(line: string, cursor: number): void {
+    const help = helpAt(this.options.commands(), line, cursor);
+    const lines = typeof help === 'string' ? [help] : formatHelp(help);
+    this.writeText(lines.join('\r\n') + '\r\n');
+    this.editor.redraw();
+  }
+
+  private complete(line: string, cursor: number): void {
+    const { partial, candidates } = completions(this.options.commands(), line, cursor);
+    if (candidates.length === 0) {
+      this.writeText('\x07'); // bell: nothing fits
+      return;
+    }
+    if (candidates.length === 1) {
+      const word = quoteIfNeeded(candidates[0]);
+      this.editor.insert(word.slice(partial.length) + ' ');
+      return;
+    }
+    const shared = commonPrefix(candidates);
+    if (shared.length > partial.length) {
+      this.editor.insert(shared.slice(partial.length));
+      return;
+    }
+    this.writeText('\r\n' + candidates.join('  ') + '\r\n');
+    this.editor.redraw();
+  }
+
+  private runLine(line: string): void {
+    if (line.trim() === '' || line.trim().startsWith('!')) {
+      this.showPrompt(); // blank lines and `!` comments (as in a pasted running-config)
+      return;
+    }
+    const parsed = parseLine(this.options.commands(), line);
+    if (!parsed.ok) {
+      this.writeText(parsed.message + '\r\n');
+      this.showPrompt();
+      return;
+    }
+    if (!parsed.node.run) throw new Error('parseLine returned a node without run'); // programmer error
+    this.state = 'running';
+    this.output = [];
+    const io: CommandIO = {
+      print: (text = '') => {
+        for (const part of text.split('\n')) this.output.push(part);
+      },
+      ask: (question) =>
+        new Promise<string>((resolve) => {
+          this.flushOutputUnpaged();
+          this.askResolve = resolve;
+          this.editor.start(question);
+        }),
+    };
+    let result: void | Promise<void>;
+    try {
+      result = parsed.node.run(parsed.args, io);
+    } catch (error) {
+      io.print(`% Internal error in '${parsed.path.join(' ')}': ${String(error)}`);
+      result = undefined;
+    }
+    if (result && typeof (result as Promise<void>).then === 'function') {
+      (result as Promise<void>).then(
+        () => this.finishCommand(),
+        (error: unknown) => {
+          io.print(`% Internal error in '${parsed.path.join(' ')}': ${String(error)}`);
+          this.finishCommand();
+        },
+      );
+    } else {
+      this.finishCommand();
+    }
+  }
+
+  private flushOutputUnpaged(): void {
+    if (this.output.length > 0) this.writeText(this.output.join('\r\n') + '\r\n');
+    this.output = [];
+  }
+
+  private finishCommand(): void {
+    const lines = this.output;
+    this.output = [];
+    const pageLength = this.terminalLength ?? this.options.pageLength();
+    if (pageLength > 0 && lines.length >= pageLength) {
+      this.writeText(lines.slice(0, pageLength - 1).join('\r\n') + '\r\n');
+      this.pageLines = lines.slice(pageLength - 1);
+      this.state = 'paging';
+      this.writeText('--More--');
+      return;
+    }
+    if (lines.length > 0) this.writeText(lines.join('\r\n') + '\r\n');
+    this.endCommand();
+  }
+
+  private endCommand(): void {
+    const after = this.afterCommand;
+    this.afterCommand = undefined;
+    if (after) after();
+    else this.showPrompt();
+    this.drainQueue();
+  }
+
+  /** Space: next page; Enter: next line; q or Ctrl-C: stop. Erases `--More--` with backspaces. */
+  private pageKey(byte: number): void {
+    const erase = '\b'.repeat(8) + ' '.repeat(8) + '\b'.repeat(8);
+    const pageLength = this.terminalLength ?? this.options.pageLength();
+    let count: number;
+    if (byte === 0x20) count = Math.max(1, pageLength - 1);
+    else if (byte === 0x0d || byte === 0x0a) count = 1;
+    else if (byte === 0x71 || byte === 0x51 || byte === 0x03) count = 0;
+    else return;
+    this.writeText(erase);
+    if (count === 0) this.pageLines = [];
+    const shown = this.pageLines.splice(0, count);
+    if (shown.length > 0) this.writeText(shown.join('\r\n') + '\r\n');
+    if (this.pageLines.length > 0) {
+      this.writeText('--More--');
+      return;
+    }
+    this.state = 'running';
+    this.endCommand();
+  }
+
+  private drainQueue(): void {
+    while (this.queued.length > 0 && this.state !== 'running' && this.state !== 'paging') {
+      const byte = this.queued.shift() as number;
+      this.feed(byte);
+    }
+  }
+
+  private writeText(text: string): void {
+    this.options.write(encodeUtf8(text));
+  }
+}
