@@ -1,11 +1,12 @@
 // The router's configuration: schema, immutable model, validation, record format, persistence, password.
 export { CONFIG_KEYS, keyDef, LOG_LEVELS, type ApplyMode, type KeyDef, type LogLevel } from './schema';
-export { boolType, enumType, intType, ipListType, ipv4Type, parsePortRanges, portRangesType, powerOfTwoType, quoteIfNeeded, textType, wordType, type ConfigValue, type ParseResult, type ValueType } from './valueTypes';
+export { boolType, enumType, intType, ipListType, ipv4Type, parsePortRanges, portRangesType, portSpanType, powerOfTwoType, quoteIfNeeded, textType, wordType, type ConfigValue, type ParseResult, type ValueType } from './valueTypes';
 export {
   changedKeys,
   configEquals,
   DEFAULT_CONFIG,
   dhcpConfigOf,
+  napptConfigOf,
   getValue,
   newPhoneClass,
   phoneClassesEqual,

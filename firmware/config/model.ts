@@ -4,6 +4,7 @@ import { CONFIG_KEYS, keyDef, type LogLevel } from './schema';
 import { parsePortRanges, type ConfigValue } from './valueTypes';
 import { DEFAULT_DHCP_CONFIG, PHONE_CLASSES, type DhcpConfig, type PhoneClass } from '../dhcp/config';
 import { ipToString } from '../util/ipv4';
+import { DEFAULT_NAPPT_CONFIG, type InboundFiltering, type NapptConfig } from '../nappt/config';
 
 export type { PhoneClass } from '../dhcp/config';
 
@@ -85,7 +86,7 @@ export interface RouterSettings {
     | { readonly mode: 'dhcp'; readonly mtu: number }
     | { readonly mode: 'static'; readonly address: number; readonly prefixLength: number; readonly gateway: number; readonly mtu: number };
   readonly tftp: { readonly maxSessions: number; readonly maxBlockSize: number; readonly maxWindow: number; readonly uploadMaxBytes: number };
-  readonly nat: { readonly fallbackNapt: boolean; readonly hairpin: boolean; readonly udpTimeoutSeconds: number };
+  readonly nat: NapptConfig;
   readonly console: { readonly pageLength: number; readonly passwordHash: string | undefined };
   readonly logLevel: LogLevel;
 }
@@ -112,6 +113,26 @@ export function dhcpConfigOf(config: RouterConfig): DhcpConfig {
   };
 }
 
+/** The NAPPT forwarder's configuration composed from the schema keys. */
+export function napptConfigOf(config: RouterConfig): NapptConfig {
+  const v = (key: string) => getValue(config, key);
+  const [first, last] = (v('nat.pool') as string).split('-').map(Number);
+  return {
+    ...DEFAULT_NAPPT_CONFIG,
+    fallbackNapt: v('nat.fallback-napt') as boolean,
+    phoneOutsideBlock: v('nat.phone-outside-block') as 'napt' | 'drop',
+    unleasedHosts: v('nat.unleased-hosts') as 'napt' | 'drop',
+    hairpin: v('nat.hairpin') as boolean,
+    pool: { first, last },
+    udpTimeout: v('nat.udp-timeout') as number,
+    tcpEstablishedTimeout: v('nat.tcp-timeout') as number,
+    filtering: v('nat.filtering') as InboundFiltering,
+    maxMappingsPerHost: v('nat.max-mappings-per-host') as number,
+    clampMss: v('nat.clamp-mss') as boolean,
+    wanMtu: v('wan.mtu') as number,
+  };
+}
+
 /** Typed settings of a configuration that passed validateConfig (static WAN fields are then present). */
 export function settingsOf(config: RouterConfig): RouterSettings {
   const v = (key: string) => getValue(config, key);
@@ -130,7 +151,7 @@ export function settingsOf(config: RouterConfig): RouterSettings {
       maxWindow: v('tftp.max-window') as number,
       uploadMaxBytes: (v('tftp.upload-max-kib') as number) * 1024,
     },
-    nat: { fallbackNapt: v('nat.fallback-napt') as boolean, hairpin: v('nat.hairpin') as boolean, udpTimeoutSeconds: v('nat.udp-timeout') as number },
+    nat: napptConfigOf(config),
     console: { pageLength: v('console.page-length') as number, passwordHash: v('console.password-hash') as string | undefined },
     logLevel: v('log.level') as LogLevel,
   };

@@ -1,6 +1,6 @@
 // The one schema of the router's configuration: every key, its type, default, help and whether a
 // change applies live. `set`/`unset`, `?` help, validation and `show running-config` derive from it.
-import { boolType, enumType, intType, ipListType, ipv4Type, portRangesType, wordType, type ConfigValue, type ValueType } from './valueTypes';
+import { boolType, enumType, intType, ipListType, ipv4Type, portRangesType, portSpanType, wordType, type ConfigValue, type ValueType } from './valueTypes';
 import { parseIp } from '../util/ipv4';
 
 /** `live`: services pick the change up at once. `reload`: takes effect after `reload` (saved first). */
@@ -48,9 +48,16 @@ export const CONFIG_KEYS: readonly KeyDef[] = [
   { key: 'tftp.max-block-size', type: intType(512, 65464, 'bytes'), defaultValue: 1468, help: 'Largest blksize option granted (RFC 2348)', apply: 'live' },
   { key: 'tftp.max-window', type: intType(1, 64, 'blocks'), defaultValue: 16, help: 'Largest windowsize option granted (RFC 7440)', apply: 'live' },
   { key: 'tftp.upload-max-kib', type: intType(1, 1048576, 'KiB'), defaultValue: 65536, help: 'Largest image accepted by an upload window', apply: 'live' },
-  { key: 'nat.fallback-napt', type: boolType, defaultValue: true, help: 'Translate ports of LAN hosts outside their block (guests, out-of-range phones)', apply: 'live' },
-  { key: 'nat.hairpin', type: boolType, defaultValue: true, help: 'Let LAN hosts reach each other through the public address', apply: 'live' },
-  { key: 'nat.udp-timeout', type: intType(120, 86400, 'seconds'), defaultValue: 300, help: 'Idle timeout of fallback UDP mappings (RFC 4787 REQ-5)', apply: 'live' },
+  { key: 'nat.fallback-napt', type: boolType, defaultValue: true, help: 'Ordinary NAPT for guests and for phone ports outside their block; off drops them', apply: 'live' },
+  { key: 'nat.phone-outside-block', type: enumType(['napt', 'drop']), defaultValue: 'napt', help: "A phone's packets from a port outside its own block: translate or drop", apply: 'live' },
+  { key: 'nat.unleased-hosts', type: enumType(['napt', 'drop']), defaultValue: 'napt', help: 'LAN hosts with a static address (no lease): translate or drop', apply: 'live' },
+  { key: 'nat.hairpin', type: boolType, defaultValue: true, help: 'Let LAN hosts reach phones and mappings through the public address (RFC 4787 REQ-9)', apply: 'live' },
+  { key: 'nat.pool', type: portSpanType, defaultValue: '4096-16383', help: 'Public ports ordinary NAPT hands out (inside dhcp.reserved-ports)', apply: 'reload' },
+  { key: 'nat.udp-timeout', type: intType(120, 86400, 'seconds'), defaultValue: 300, help: 'Idle timeout of NAPT UDP mappings (RFC 4787 REQ-5)', apply: 'live' },
+  { key: 'nat.tcp-timeout', type: intType(7440, 604800, 'seconds'), defaultValue: 7440, help: 'Idle timeout of established NAPT TCP mappings (RFC 5382 REQ-5)', apply: 'live' },
+  { key: 'nat.filtering', type: enumType(['endpoint-independent', 'address-dependent', 'address-and-port-dependent']), defaultValue: 'address-and-port-dependent', help: 'Inbound filtering of NAPT mappings (phone blocks are always endpoint-independent)', apply: 'live' },
+  { key: 'nat.max-mappings-per-host', type: intType(1, 65536), defaultValue: 256, help: 'NAPT mappings one LAN host may hold (RFC 6888 REQ-4)', apply: 'live' },
+  { key: 'nat.clamp-mss', type: boolType, defaultValue: true, help: 'Clamp the MSS of TCP SYNs to wan.mtu - 40', apply: 'live' },
   { key: 'console.page-length', type: intType(0, 500, 'lines'), defaultValue: 24, help: 'Lines per --More-- page; 0 never pauses', apply: 'live' },
   { key: 'console.password-hash', type: wordType(200, 'HASH'), defaultValue: undefined, help: 'Salted hash of the console password (set it with `set console.password`)', apply: 'live' },
   { key: 'log.level', type: enumType(LOG_LEVELS), defaultValue: 'info', help: 'Least severe log level kept', apply: 'live' },

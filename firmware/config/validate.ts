@@ -1,6 +1,7 @@
 // Cross-key rules of the configuration. Each problem names the key (or phone class) at fault so the
 // console can say exactly which word is wrong; errors refuse the change, warnings only inform.
-import { dhcpConfigOf, getValue, type RouterConfig } from './model';
+import { dhcpConfigOf, getValue, napptConfigOf, type RouterConfig } from './model';
+import { validateNapptConfig } from '../nappt/config';
 import { parsePortRanges } from './valueTypes';
 import { validateDhcpConfig } from '../dhcp/config';
 import { ipToString, prefixMask, sameSubnet } from '../util/ipv4';
@@ -91,6 +92,13 @@ export function validateConfig(config: RouterConfig): ConfigProblem[] {
     }
     if (wan !== undefined && sameSubnet(wan, lan, Math.min(prefix, wanPrefix))) error('wan.address', `${ipToString(wan)} overlaps the LAN subnet ${subnet}`);
   }
+
+  const natPool = napptConfigOf(config).pool;
+  const covered = (port: number) => reserved.some((r) => r.first <= port && port <= r.last);
+  let outside = -1;
+  for (let port = natPool.first; port <= natPool.last && outside < 0; port++) if (!covered(port)) outside = port;
+  if (outside >= 0) error('nat.pool', `port ${outside} is outside dhcp.reserved-ports, so it could collide with a phone block`);
+  for (const message of validateNapptConfig(napptConfigOf(config))) error('nat', message);
 
   // The DHCP server's own rules (class patterns, options, ranges); skip what is reported above.
   for (const message of validateDhcpConfig(dhcpConfigOf(config))) {

@@ -161,3 +161,18 @@ export function parsePortRanges(text: string): Array<{ first: number; last: numb
     return { first: Number(a), last: Number(b ?? a) };
   });
 }
+
+/** One port range `FIRST-LAST` (1024-65535). */
+export const portSpanType: ValueType = {
+  syntax: 'FIRST-LAST (1024-65535)',
+  parse(text) {
+    const m = /^(\d{1,5})-(\d{1,5})$/.exec(text);
+    if (!m) return bad('not a FIRST-LAST port range');
+    const first = Number(m[1]);
+    const last = Number(m[2]);
+    if (first < 1024 || last > 65535) return bad('ports must be 1024-65535');
+    if (first > last) return bad('first port after last');
+    return ok(`${first}-${last}`);
+  },
+  format: (value) => String(value),
+};
