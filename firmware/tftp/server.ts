@@ -1,0 +1,527 @@
+// The TFTP server: owns LAN port 69, checks each request, and runs every transfer on its own
+// ephemeral port (its TID) as a pure state machine (ReadTransfer / WriteTransfer). This file is the
+// edge: it reads the store, renders provisioning files, and is the only place with I/O.
+import type { Datagram, Stack, UdpEndpoint } from '../stack/types';
+import type { Service } from '../stack/service';
+import type { ItemWriter, Store } from '../store/types';
+import { isFailure } from '../store/types';
+import type { LeaseDirectory } from '../dhcp/types';
+import { SysError } from '../../hal/hal';
+import { parsePacket, buildError, buildOack, buildAck, Opcode, TftpError, ParseError, type Request } from '../wire/tftp';
+import { decodeUtf8 } from '../util/text';
+import { ipToString } from '../util/ipv4';
+import { checkName, TEMPLATE_ITEM_PREFIX } from './names';
+import { negotiate } from './options';
+import { DEFAULT_LIMITS, BLOCK_OVERHEAD, type TftpLimits } from './params';
+import { ReadTransfer, type Send, type TransferEnd } from './readTransfer';
+import { WriteTransfer } from './writeTransfer';
+import { BytesSource, ItemSource, NetasciiSource, type BlockSource } from './source';
+import { netasciiLength } from './netascii';
+import { matchProvisioningName, provisioningVars, resolveTemplate } from './provisioning';
+import { renderTemplate } from './render';
+import { SHIPPED_TEMPLATES, type TemplateId } from './templates';
+
+export const TFTP_PORT = 69;
+
+export interface TftpServerOptions {
+  readonly stack: Stack;
+  readonly store: Store;
+  readonly leases: LeaseDirectory;
+  /** Monotonic ms (the HAL clock): the server stamps input with it before handing it to transfers. */
+  readonly clock: () => number;
+  /** The router's public (WAN) address for templates, from the WAN side; undefined while unknown. */
+  readonly publicIp?: () => number | undefined;
+  /** IP MTU of the LAN port: blksize is capped at mtu - 32 so one block fits one frame. */
+  readonly lanMtu?: number;
+  readonly limits?: Partial<TftpLimits>;
+  readonly log?: (line: string) => void;
+}
+
+export interface UploadWindow {
+  /** The only LAN address allowed to upload. */
+  readonly host: number;
+  /** When set, the only item name it may write. */
+  readonly name?: string;
+  /** Monotonic ms (HAL clock) at which the window closes. */
+  readonly until: number;
+}
+
+export interface TransferInfo {
+  readonly id: number;
+  readonly kind: 'read' | 'write';
+  readonly name: string;
+  readonly client: string;
+  readonly clientPort: number;
+  readonly bytes: number;
+  /** Total size when known (store item size, rendered size, announced upload size). */
+  readonly size: number | undefined;
+  readonly blockSize: number;
+  readonly windowSize: number;
+  readonly retransmits: number;
+  readonly ageMs: number;
+}
+
+export interface TftpStatus {
+  readonly active: readonly TransferInfo[];
+  readonly totals: {
+    readonly requests: number;
+    readonly readsCompleted: number;
+    readonly writesCompleted: number;
+    readonly failed: number;
+    readonly bytesSent: number;
+    readonly bytesReceived: number;
+    readonly peakConcurrent: number;
+  };
+  /** Errors by kind: refusals sent, transfer failures, dropped packets. */
+  readonly errors: Readonly<Record<string, number>>;
+  readonly uploadWindow: UploadWindow | undefined;
+  /** Upper bound of the block buffers one transfer can hold with the current limits. */
+  readonly maxBytesPerTransfer: number;
+}
+
+interface Active {
+  readonly id: number;
+  readonly kind: 'read' | 'write';
+  readonly name: string;
+  readonly client: number;
+  readonly clientPort: number;
+  readonly startedAt: number;
+  readonly size: number | undefined;
+  endpoint: UdpEndpoint;
+  send: Send;
+  read?: ReadTransfer;
+  write?: WriteTransfer;
+  source?: BlockSource;
+  writer?: ItemWriter;
+  filling: boolean;
+  closed: boolean;
+}
+
+export class TftpServer implements Service {
+  readonly name = 'tftp';
+  private readonly limits: TftpLimits;
+  private readonly blockCap: number;
+  private listener: UdpEndpoint | undefined;
+  private readonly active = new Map<number, Active>();
+  /** Requests being set up or running, by client address, and by client address:port. */
+  private readonly perClient = new Map<number, number>();
+  private readonly busyTids = new Set<string>();
+  private slotsInUse = 0;
+  private nextId = 1;
+  private window: UploadWindow | undefined;
+  private readonly errors: Record<string, number> = {};
+  private requests = 0;
+  private readsCompleted = 0;
+  private writesCompleted = 0;
+  private failed = 0;
+  private bytesSent = 0;
+  private bytesReceived = 0;
+  private peakConcurrent = 0;
+  /** Store operations in flight (the simulation drains them between events). */
+  private asyncInFlight = 0;
+
+  constructor(private readonly options: TftpServerOptions) {
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.blockCap = Math.min(this.limits.maxBlockSize, (options.lanMtu ?? 1500) - BLOCK_OVERHEAD);
+  }
+
+  /** Bind LAN port 69. Only the LAN: nothing is ever bound on the WAN port. */
+  start(): boolean {
+    if (this.listener) return true;
+    this.listener = this.options.stack.bindUdp('lan', TFTP_PORT, (d) => this.onRequest(d));
+    return this.listener !== undefined;
+  }
+
+  stop(): void {
+    for (const t of [...this.active.values()]) this.end(t, 'aborted');
+    this.listener?.close();
+    this.listener = undefined;
+  }
+
+  /** Allow one LAN host to upload (optionally one name) until `until`; replaces any open window. */
+  openUploadWindow(window: UploadWindow): void {
+    this.window = { ...window };
+  }
+
+  closeUploadWindow(): void {
+    this.window = undefined;
+  }
+
+  /** Store operations still pending; the simulation lets promises settle while this is non-zero. */
+  pendingAsync(): number {
+    return this.asyncInFlight;
+  }
+
+  pollAt(): number | undefined {
+    let next: number | undefined;
+    for (const t of this.active.values()) {
+      const at = (t.read ?? t.write)?.pollAt();
+      if (at !== undefined && (next === undefined || at < next)) next = at;
+    }
+    return next;
+  }
+
+  dispatch(now: number): void {
+    for (const t of [...this.active.values()]) {
+      const machine = t.read ?? t.write;
+      if (!machine) continue;
+      machine.dispatch(now, t.send);
+      if (machine.done) this.end(t, machine.endReason ?? 'aborted');
+    }
+  }
+
+  status(): TftpStatus {
+    const now = this.options.clock();
+    const active: TransferInfo[] = [];
+    for (const t of this.active.values()) {
+      const params = (t.read ?? t.write)?.params;
+      active.push({
+        id: t.id,
+        kind: t.kind,
+        name: t.name,
+        client: ipToString(t.client),
+        clientPort: t.clientPort,
+        bytes: t.read ? t.read.bytesAcked : (t.write?.bytesStored ?? 0),
+        size: t.size,
+        blockSize: params?.blockSize ?? 0,
+        windowSize: params?.windowSize ?? 0,
+        retransmits: t.read ? t.read.retransmits : (t.write?.retransmits ?? 0),
+        ageMs: now - t.startedAt,
+      });
+    }
+    return {
+      active,
+      totals: {
+        requests: this.requests,
+        readsCompleted: this.readsCompleted,
+        writesCompleted: this.writesCompleted,
+        failed: this.failed,
+        bytesSent: this.bytesSent,
+        bytesReceived: this.bytesReceived,
+        peakConcurrent: this.peakConcurrent,
+      },
+      errors: { ...this.errors },
+      uploadWindow: this.window,
+      maxBytesPerTransfer: (this.limits.maxWindowSize + this.limits.readAhead) * (this.blockCap + 4) + 512,
+    };
+  }
+
+  // ---- requests on port 69 -------------------------------------------------------------------
+
+  private count(kind: string): void {
+    this.errors[kind] = (this.errors[kind] ?? 0) + 1;
+  }
+
+  private refuse(dstIp: number, dstPort: number, code: number, kind: string, message: string): void {
+    this.count(kind);
+    this.options.log?.(`tftp: refused ${ipToString(dstIp)}:${dstPort}: ${message}`);
+    this.listener?.sendTo(dstIp, dstPort, buildError(code, message));
+  }
+
+  private onRequest(d: Datagram): void {
+    // Defence in depth: the listener is bound on the LAN only, but never answer anything else.
+    if (d.port !== 'lan') return this.count('wan-ignored');
+    if (d.broadcast) return this.count('broadcast-ignored'); // RFC 1123 4.2.3.5
+    const parsed = parsePacket(d.payload);
+    if (!parsed.ok) {
+      const op = d.payload.length >= 2 ? (d.payload[0] << 8) | d.payload[1] : 0;
+      if (op === Opcode.RRQ || op === Opcode.WRQ) {
+        const optionFault =
+          parsed.reason === ParseError.DUPLICATE_OPTION ||
+          parsed.reason === ParseError.EMPTY_OPTION_NAME ||
+          parsed.reason === ParseError.TOO_MANY_OPTIONS;
+        const code = optionFault ? TftpError.OPTION_REFUSED : parsed.reason === ParseError.FIELD_TOO_LONG ? TftpError.FILE_NOT_FOUND : TftpError.ILLEGAL_OPERATION;
+        this.refuse(d.srcIp, d.srcPort, code, `malformed-request:${parsed.reason}`, `malformed request (${parsed.reason})`);
+      } else this.count(`dropped:${parsed.reason}`);
+      return;
+    }
+    const packet = parsed.packet;
+    if (packet.op !== Opcode.RRQ && packet.op !== Opcode.WRQ) return this.count('dropped:not-a-request');
+    this.requests++;
+    const tid = `${d.srcIp}:${d.srcPort}`;
+    // A client repeats its request while our first answer is on the way: not a second transfer.
+    if (this.busyTids.has(tid)) return this.count('duplicate-request');
+    if (this.slotsInUse >= this.limits.maxTransfers) {
+      return this.refuse(d.srcIp, d.srcPort, TftpError.NOT_DEFINED, 'busy-global', `server busy: ${this.limits.maxTransfers} transfers running`);
+    }
+    if ((this.perClient.get(d.srcIp) ?? 0) >= this.limits.maxTransfersPerClient) {
+      return this.refuse(d.srcIp, d.srcPort, TftpError.NOT_DEFINED, 'busy-client', `too many transfers from this address (max ${this.limits.maxTransfersPerClient})`);
+    }
+    const name = checkName(packet.filename);
+    if (!name.ok) return this.refuse(d.srcIp, d.srcPort, name.code, `name:${name.reason}`, `refused name (${name.reason})`);
+    this.reserve(d.srcIp, tid);
+    const client = d.srcIp;
+    const clientPort = d.srcPort;
+    const setup = packet.op === Opcode.RRQ ? this.startRead(client, clientPort, name.name, packet) : this.startWrite(client, clientPort, name.name, packet);
+    this.track(setup).then((started) => {
+      if (!started) this.release(client, tid);
+    });
+  }
+
+  private reserve(client: number, tid: string): void {
+    this.slotsInUse++;
+    this.perClient.set(client, (this.perClient.get(client) ?? 0) + 1);
+    this.busyTids.add(tid);
+    if (this.slotsInUse > this.peakConcurrent) this.peakConcurrent = this.slotsInUse;
+  }
+
+  private release(client: number, tid: string): void {
+    this.slotsInUse--;
+    const n = (this.perClient.get(client) ?? 1) - 1;
+    if (n <= 0) this.perClient.delete(client);
+    else this.perClient.set(client, n);
+    this.busyTids.delete(tid);
+  }
+
+  private async track<T>(work: Promise<T>): Promise<T> {
+    this.asyncInFlight++;
+    try {
+      return await work;
+    } finally {
+      this.asyncInFlight--;
+    }
+  }
+
+  /** Resolve the name to bytes: a rendered provisioning file, or a store item. */
+  private async openSource(client: number, name: string): Promise<{ source: BlockSource; size: number; raw?: Uint8Array } | { code: number; kind: string; message: string }> {
+    const match = matchProvisioningName(name);
+    if (match) {
+      const lease = this.options.leases.byIp(client);
+      const resolved = resolveTemplate(match, lease);
+      if (!resolved.ok || !lease) {
+        const reason = resolved.ok ? 'no-lease' : resolved.reason;
+        return { code: resolved.ok ? 1 : resolved.code, kind: `provisioning:${reason}`, message: `not served to this address (${reason})` };
+      }
+      const template = await this.loadTemplate(resolved.template);
+      if (typeof template !== 'string') return { code: TftpError.NOT_DEFINED, kind: 'provisioning:template-unreadable', message: template.message };
+      const lan = this.options.stack.address('lan');
+      const vars = provisioningVars(lease, lan?.ip, this.options.publicIp?.());
+      const rendered = renderTemplate(template, vars, this.limits.maxRenderedBytes);
+      if (!rendered.ok) return { code: TftpError.NOT_DEFINED, kind: 'provisioning:render-failed', message: `template ${resolved.template}: ${rendered.reason}` };
+      return { source: new BytesSource(rendered.bytes), size: rendered.bytes.length, raw: rendered.bytes };
+    }
+    const reader = this.options.store.open(name);
+    if (isFailure(reader)) {
+      return reader.error === SysError.NOT_FOUND
+        ? { code: TftpError.FILE_NOT_FOUND, kind: 'not-found', message: 'file not found' }
+        : { code: TftpError.NOT_DEFINED, kind: 'store-error', message: `store: ${reader.message}` };
+    }
+    return { source: new ItemSource(reader), size: reader.stat.size };
+  }
+
+  /** The store's `template:<id>` item when present (bounded), else the shipped template. */
+  private async loadTemplate(id: TemplateId): Promise<string | { message: string }> {
+    const reader = this.options.store.open(TEMPLATE_ITEM_PREFIX + id);
+    if (isFailure(reader)) return SHIPPED_TEMPLATES[id];
+    try {
+      if (reader.stat.size > this.limits.maxRenderedBytes) return { message: `template ${id} larger than ${this.limits.maxRenderedBytes} bytes` };
+      const bytes = new Uint8Array(reader.stat.size);
+      let got = 0;
+      while (got < bytes.length) {
+        const n = await reader.read(got, bytes.subarray(got));
+        if (isFailure(n)) return { message: `template ${id}: ${n.message}` };
+        if (n === 0) break;
+        got += n;
+      }
+      return decodeUtf8(bytes, 0, got);
+    } finally {
+      reader.close();
+    }
+  }
+
+  private async startRead(client: number, clientPort: number, name: string, request: Request): Promise<boolean> {
+    const opened = await this.openSource(client, name);
+    if (!('source' in opened)) {
+      this.refuse(client, clientPort, opened.code, opened.kind, opened.message);
+      return false;
+    }
+    const netascii = request.mode === 'netascii';
+    // netascii changes the size; it is known cheaply only for files rendered in RAM.
+    const size = !netascii ? opened.size : opened.raw ? netasciiLength(opened.raw) : undefined;
+    const negotiated = negotiate({ write: false, options: request.options, limits: this.limits, blockCap: this.blockCap, size });
+    if ('refused' in negotiated) {
+      opened.source.close();
+      this.refuse(client, clientPort, TftpError.OPTION_REFUSED, 'option-refused', negotiated.refused);
+      return false;
+    }
+    const source = netascii ? new NetasciiSource(opened.source) : opened.source;
+    const t = this.open(client, clientPort, 'read', name, size);
+    if (!t) {
+      source.close();
+      return false;
+    }
+    t.source = source;
+    const oack = negotiated.oack ? buildOack(negotiated.oack) : undefined;
+    t.read = new ReadTransfer(negotiated.params, oack, this.options.clock(), t.send);
+    void this.fill(t);
+    return true;
+  }
+
+  private async startWrite(client: number, clientPort: number, name: string, request: Request): Promise<boolean> {
+    const now = this.options.clock();
+    const w = this.window;
+    if (!w || now >= w.until || w.host !== client || (w.name !== undefined && w.name !== name)) {
+      this.refuse(client, clientPort, TftpError.ACCESS_VIOLATION, 'upload-closed', 'uploads are closed (open an upload window on the console)');
+      return false;
+    }
+    if (matchProvisioningName(name)) {
+      this.refuse(client, clientPort, TftpError.ACCESS_VIOLATION, 'upload-provisioning-name', 'provisioning names are rendered, not uploaded');
+      return false;
+    }
+    if (request.mode !== 'octet') {
+      this.refuse(client, clientPort, TftpError.ILLEGAL_OPERATION, 'upload-not-octet', 'uploads must use octet mode');
+      return false;
+    }
+    const negotiated = negotiate({ write: true, options: request.options, limits: this.limits, blockCap: this.blockCap, size: undefined });
+    if ('refused' in negotiated) {
+      this.refuse(client, clientPort, TftpError.OPTION_REFUSED, 'option-refused', negotiated.refused);
+      return false;
+    }
+    const writer = await this.options.store.put(name, negotiated.announcedSize);
+    if (isFailure(writer)) {
+      const full = writer.error === SysError.NO_SPACE;
+      this.refuse(client, clientPort, full ? TftpError.DISK_FULL : TftpError.NOT_DEFINED, full ? 'disk-full' : 'store-error', `store: ${writer.message}`);
+      return false;
+    }
+    const t = this.open(client, clientPort, 'write', name, negotiated.announcedSize);
+    if (!t) {
+      writer.abort();
+      return false;
+    }
+    t.writer = writer;
+    const first = negotiated.oack ? buildOack(negotiated.oack) : buildAck(0);
+    t.write = new WriteTransfer(negotiated.params, first, this.options.clock(), t.send, this.limits.dallyMs);
+    return true;
+  }
+
+  /** Bind the transfer's own port (its TID). */
+  private open(client: number, clientPort: number, kind: 'read' | 'write', name: string, size: number | undefined): Active | undefined {
+    const id = this.nextId++;
+    let t: Active | undefined;
+    const endpoint = this.options.stack.bindUdp('lan', 0, (d) => {
+      if (t) this.onTransferPacket(t, d);
+    });
+    if (!endpoint) {
+      this.refuse(client, clientPort, TftpError.NOT_DEFINED, 'no-port', 'no free port for the transfer');
+      return undefined;
+    }
+    t = {
+      id,
+      kind,
+      name,
+      client,
+      clientPort,
+      startedAt: this.options.clock(),
+      size,
+      endpoint,
+      send: (packet) => {
+        endpoint.sendTo(client, clientPort, packet);
+      },
+      filling: false,
+      closed: false,
+    };
+    this.active.set(id, t);
+    return t;
+  }
+
+  // ---- packets on a transfer's port ------------------------------------------------------------
+
+  private onTransferPacket(t: Active, d: Datagram): void {
+    if (t.closed) return;
+    if (d.port !== 'lan') return this.count('wan-ignored');
+    if (d.srcIp !== t.client || d.srcPort !== t.clientPort) {
+      // RFC 1350 section 4: answer a stranger with error 5, and carry on with the transfer.
+      this.count('unknown-tid');
+      t.endpoint.sendTo(d.srcIp, d.srcPort, buildError(TftpError.UNKNOWN_TID, 'unknown transfer ID'));
+      return;
+    }
+    const parsed = parsePacket(d.payload);
+    if (!parsed.ok) return this.count(`dropped:${parsed.reason}`);
+    const p = parsed.packet;
+    const now = this.options.clock();
+    if (p.op === Opcode.ERROR) {
+      this.count(`client-error:${p.code}`);
+      (t.read ?? t.write)?.onError();
+      return this.end(t, 'client-error');
+    }
+    if (t.read) {
+      if (p.op !== Opcode.ACK) return this.count('dropped:unexpected-opcode');
+      t.read.onAck(now, p.block, t.send);
+      if (t.read.done) return this.end(t, t.read.endReason ?? 'complete');
+      void this.fill(t);
+      return;
+    }
+    if (t.write) {
+      if (p.op !== Opcode.DATA) return this.count('dropped:unexpected-opcode');
+      const chunk = t.write.onData(now, p.block, p.payload, t.send);
+      if (t.write.done) return this.end(t, t.write.endReason ?? 'aborted');
+      if (chunk) void this.track(this.store(t, chunk.bytes, chunk.last));
+    }
+  }
+
+  /** Keep the read transfer's queue full: one block at a time from the source. */
+  private async fill(t: Active): Promise<void> {
+    const machine = t.read;
+    const source = t.source;
+    if (!machine || !source || t.filling) return;
+    t.filling = true;
+    this.asyncInFlight++;
+    try {
+      while (!t.closed && machine.room() > 0) {
+        const buffer = machine.takeBuffer();
+        const n = await source.fill(buffer, 4, machine.params.blockSize);
+        if (t.closed) return;
+        if (isFailure(n)) {
+          this.count('store-read-failed');
+          t.send(buildError(TftpError.NOT_DEFINED, `store: ${n.message}`));
+          machine.abort('source-error');
+          this.end(t, 'source-error');
+          return;
+        }
+        machine.pushBlock(this.options.clock(), buffer, n, t.send);
+      }
+    } finally {
+      t.filling = false;
+      this.asyncInFlight--;
+    }
+  }
+
+  private async store(t: Active, bytes: Uint8Array, last: boolean): Promise<void> {
+    const machine = t.write as WriteTransfer;
+    const writer = t.writer as ItemWriter;
+    const failure = await writer.write(bytes);
+    if (t.closed) return;
+    machine.written(this.options.clock(), failure === undefined, t.send);
+    if (machine.done) return this.end(t, machine.endReason ?? 'source-error');
+    if (!last) return;
+    const stat = await writer.commit();
+    if (t.closed) return;
+    const ok = !isFailure(stat);
+    if (ok) {
+      this.writesCompleted++;
+      this.options.log?.(`tftp: upload of ${t.name} from ${ipToString(t.client)} committed (${machine.bytesStored} bytes)`);
+    }
+    machine.committedResult(this.options.clock(), ok, t.send);
+    if (machine.done) this.end(t, machine.endReason ?? 'source-error');
+  }
+
+  private end(t: Active, reason: TransferEnd): void {
+    if (t.closed) return;
+    t.closed = true;
+    const machine = t.read ?? t.write;
+    if (machine && !machine.done) machine.abort(reason);
+    t.endpoint.close();
+    t.source?.close();
+    if (t.write && !t.write.committed) t.writer?.abort();
+    this.active.delete(t.id);
+    this.release(t.client, `${t.client}:${t.clientPort}`);
+    if (t.read) this.bytesSent += t.read.bytesAcked;
+    if (t.write) this.bytesReceived += t.write.bytesStored;
+    if (reason === 'complete') {
+      if (t.read) this.readsCompleted++;
+    } else if (!(t.write && t.write.committed)) {
+      this.failed++;
+      this.count(`transfer:${reason}`);
+    }
+  }
+}
