@@ -229,7 +229,7 @@ function optionsLength(repr: TcpRepr): number {
   if (repr.mss !== undefined) length += 4;
   if (repr.sackPermitted) length += 2;
   if (repr.timestamp !== undefined) length += 10;
-  if (repr.windowScale !== undefined) length += 3;
+  if (repr.windowScale !== undefined) length += 4; // NOP + window scale, as Linux aligns it
   if (repr.sackBlocks !== undefined && repr.sackBlocks.length > 0) length += 2 + 8 * repr.sackBlocks.length;
   return (length + 3) & ~3;
 }
@@ -272,10 +272,11 @@ export function emitTcp(repr: TcpRepr, bytes: Uint8Array, offset: number, srcIp:
     at += 10;
   }
   if (repr.windowScale !== undefined) {
-    bytes[at] = TcpOption.WindowScale;
-    bytes[at + 1] = 3;
-    bytes[at + 2] = repr.windowScale;
-    at += 3;
+    bytes[at] = TcpOption.Nop;
+    bytes[at + 1] = TcpOption.WindowScale;
+    bytes[at + 2] = 3;
+    bytes[at + 3] = repr.windowScale;
+    at += 4;
   }
   if (repr.sackBlocks !== undefined && repr.sackBlocks.length > 0) {
     bytes[at] = TcpOption.Sack;
