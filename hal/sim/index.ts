@@ -19,3 +19,5 @@ export { SimHost } from './host';
 export type { SimHostOptions, EchoReply, ReceivedUdp, SimHostStats } from './host';
 export { buildArp, buildIpv4, buildUdp, buildEcho, udpSegment, icmpMessage, parseFrame, BROADCAST } from './frames';
 export type { ParsedFrame, IpFrameOptions } from './frames';
+export { Testbed } from './testbed';
+export type { TestbedOptions } from './testbed';
