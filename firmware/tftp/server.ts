@@ -35,6 +35,8 @@ export interface TftpServerOptions {
   readonly lanMtu?: number;
   readonly limits?: Partial<TftpLimits>;
   readonly log?: (line: string) => void;
+  /** Called after a store operation completed and may have moved pollAt (the reactor's reschedule). */
+  readonly wake?: () => void;
 }
 
 export interface UploadWindow {
@@ -279,6 +281,7 @@ export class TftpServer implements Service {
       return await work;
     } finally {
       this.asyncInFlight--;
+      this.options.wake?.();
     }
   }
 
@@ -483,6 +486,7 @@ export class TftpServer implements Service {
     } finally {
       t.filling = false;
       this.asyncInFlight--;
+      this.options.wake?.();
     }
   }
 
