@@ -24,6 +24,9 @@ export interface CompiledMacPattern {
   readonly bytes: Uint8Array;
 }
 
+/** The smallest block is 16 ports (k = 12): a SIP port and a few RTP/RTCP pairs. */
+export const MAX_PSID_LENGTH = 12;
+
 export type Confidence = 'high' | 'medium' | 'low';
 
 export interface RawOption {
@@ -42,7 +45,7 @@ export interface PhoneClass {
   readonly macs: readonly string[];
   /** A client passes when any pattern matches. Empty matches every client whose MAC passed. */
   readonly vendorClasses: readonly VendorPattern[];
-  /** PSID length k: the phone's port block holds 2^(16-k) ports. 1..15. */
+  /** PSID length k: the phone's port block holds 2^(16-k) ports. 1..12 (16 ports at least). */
   readonly psidLength: number;
   /** Operational software (option 67 and the BOOTP `file` field). */
   readonly bootFile: string;
@@ -332,8 +335,8 @@ export function validatePhoneClass(phoneClass: PhoneClass): string[] {
     const parsed = parseVendorPattern(pattern);
     if (!parsed.ok) errors.push(`${where}: ${parsed.error}`);
   }
-  if (!Number.isInteger(phoneClass.psidLength) || phoneClass.psidLength < 1 || phoneClass.psidLength > 15) {
-    errors.push(`${where}: psidLength must be 1..15 (block of 2^(16-k) ports)`);
+  if (!Number.isInteger(phoneClass.psidLength) || phoneClass.psidLength < 1 || phoneClass.psidLength > MAX_PSID_LENGTH) {
+    errors.push(`${where}: psidLength must be 1..${MAX_PSID_LENGTH} (a block of 2^(16-k) ports, at least 16)`);
   }
   if (phoneClass.bootFile.length > 255) errors.push(`${where}: bootFile longer than 255 bytes`);
   if (phoneClass.sendPortParams !== 'requested' && phoneClass.sendPortParams !== 'always') {

@@ -1,0 +1,983 @@
+// The DHCP server as a pure state machine (RFC 2131 server side): process(input, now) and
+// dispatch(now) return what to send, probe or persist; it never reads a clock or does I/O.
+// Admission picks phone or guest, the pool gives an address, the allocator a port block.
+import type { PortName } from '../../hal/hal';
+import { ipToString, parseIp, prefixMask, sameSubnet } from '../util/ipv4';
+import { macToString, parseMac } from '../util/mac';
+import { encodeAscii } from '../util/text';
+import {
+  BOOTREQUEST, FLAG_BROADCAST, MESSAGE_TYPE_NAMES, MessageType, Opt, chaddrOf, emitDhcp, isDhcpError, parseDhcp,
+  BOOTREPLY, type DhcpMessage,
+} from '../wire/dhcp';
+import {
+  ipListValue, portParamsValue, readU32Value, subOptionsValue, textValue, u16Value, u32Value,
+} from '../wire/dhcp-options';
+import { admit, compileClasses, type CompiledClass } from './admission';
+import { rawOptionBytes, type DhcpConfig, type PhoneClass } from './config';
+import {
+  META_KEY, SHARD_SLOTS, decodeMeta, decodeShard, encodeMeta, encodeShard, isRecordError, shardKey, type BindingRecord,
+} from './lease-record';
+import { PortBlockAllocator } from './port-blocks';
+import { buildReply } from './reply';
+import type { LeaseDirectory, LeaseEvent, LeaseInfo, PortBlock } from './types';
+
+export type LeaseState = 'offered' | 'bound' | 'released' | 'expired' | 'idle';
+
+/** One client the server knows: its address (0 = none), class and lease times. */
+export interface Lease {
+  readonly key: string;
+  mac: Uint8Array;
+  ip: number;
+  phoneClass: PhoneClass | undefined;
+  state: LeaseState;
+  /** Bound: when the lease ends; offered: when the offer lapses; else when it ended. */
+  expiresAt: number;
+  /** Persistence slot (-1 until the first bind). */
+  slot: number;
+  /** Bumped when a persisted fact (address, class, block) changes; durable when equal. */
+  version: number;
+  durableVersion: number;
+  info: LeaseInfo | undefined;
+}
+
+/** One received datagram for the server. Views need only live during the call. */
+export interface DhcpInput {
+  readonly port: PortName;
+  readonly payload: Uint8Array;
+  readonly srcIp: number;
+  /** Sent to a broadcast address (REBINDING) rather than to us (RENEWING). */
+  readonly broadcast: boolean;
+}
+
+export type ReplyTarget =
+  | { readonly kind: 'broadcast' }
+  /** Unicast at a known MAC without ARP (the client may have no address yet). */
+  | { readonly kind: 'mac'; readonly mac: Uint8Array; readonly ip: number };
+
+export type DhcpOutput =
+  | { readonly kind: 'send'; readonly from: 67 | 68; readonly to: ReplyTarget; readonly toPort: 67 | 68; readonly payload: Uint8Array }
+  /** Check that nobody holds `ip`; answer with probeResult(ip, inUse, now). */
+  | { readonly kind: 'probe'; readonly ip: number }
+  /** Write these records (group commit); answer with persisted(ticket, ok, now). */
+  | { readonly kind: 'persist'; readonly ticket: number; readonly records: readonly { readonly key: string; readonly bytes: Uint8Array }[] }
+  | { readonly kind: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly text: string };
+
+export interface DhcpNetwork {
+  /** The router's LAN address and prefix (server identifier, mask). */
+  readonly ip: number;
+  readonly prefixLength: number;
+  /** The router's LAN MAC (chaddr of its own rogue-server probe). */
+  readonly mac: Uint8Array;
+}
+
+export interface DhcpStatus {
+  readonly serving: boolean;
+  readonly stoppedBecause: string | undefined;
+  readonly otherServers: readonly string[];
+  readonly lastProbeAt: number | undefined;
+  readonly leases: { readonly bound: number; readonly offered: number; readonly known: number };
+  readonly persistPending: number;
+}
+
+const ROGUE_LISTEN_MS = 3000;
+const MAX_PARKED = 16;
+const MAX_PROBES_PER_REQUEST = 3;
+const MAX_BUCKETS = 1024;
+const MAX_CLIENT_ID = 64;
+
+interface Parked {
+  readonly key: string;
+  readonly payload: Uint8Array;
+  readonly input: Omit<DhcpInput, 'payload'>;
+  readonly ip: number;
+  readonly probes: number;
+}
+
+interface HeldAck {
+  readonly lease: Lease;
+  readonly version: number;
+  readonly output: DhcpOutput;
+}
+
+function hex(bytes: Uint8Array): string {
+  let text = '';
+  for (const b of bytes) text += (b < 16 ? '0' : '') + b.toString(16);
+  return text;
+}
+
+function clientKeyOf(message: DhcpMessage): string {
+  const id = message.options.get(Opt.CLIENT_ID);
+  if (id && id.length >= 2 && id.length <= MAX_CLIENT_ID) return `id:${hex(id)}`;
+  return `hw:${hex(chaddrOf(message))}`;
+}
+
+export class DhcpServer implements LeaseDirectory {
+  private config!: DhcpConfig;
+  private classes: CompiledClass[] = [];
+  private pool = { first: 0, last: 0 };
+  private guestPool = { first: 0, last: 0 };
+  private reservationsByMac = new Map<string, number>();
+  private reservedIps = new Set<number>();
+  private blocks!: PortBlockAllocator;
+  private network: DhcpNetwork | undefined;
+
+  private readonly byKey = new Map<string, Lease>();
+  private readonly byIpMap = new Map<number, Lease>();
+  private readonly declined = new Map<number, number>();
+  private readonly knownAddresses = new Set<number>();
+  private readonly probing = new Map<number, Parked>();
+  private readonly buckets = new Map<string, { tokens: number; last: number }>();
+  private readonly listeners = new Set<(event: LeaseEvent) => void>();
+  private readonly counterMap = new Map<string, number>();
+
+  private readonly slots: (Lease | undefined)[] = [];
+  private readonly dirtyShards = new Set<number>();
+  private metaDirty = false;
+  private flushing: { ticket: number; versions: Map<Lease, number> } | undefined;
+  private nextTicket = 1;
+  private heldAcks: HeldAck[] = [];
+  private offersPhone = 0;
+  private offersGuest = 0;
+
+  private nextDue = Infinity;
+  private rogueProbeAt: number | undefined = 0;
+  private rogueListenUntil: number | undefined;
+  private rogueXid = 0;
+  private rogueSeen = new Map<number, number>();
+  private lastProbeAt: number | undefined;
+  private stoppedBecause: string | undefined;
+
+  constructor(config: DhcpConfig, private readonly randomU32: () => number = () => 0x12345678) {
+    this.configure(config);
+  }
+
+  /** Apply a (validated) configuration. Leases are kept; the port space is re-cut only on first use. */
+  configure(config: DhcpConfig): void {
+    this.config = config;
+    this.classes = compileClasses(config.classes);
+    this.pool = { first: parseIp(config.pool.first) ?? 0, last: parseIp(config.pool.last) ?? 0 };
+    this.guestPool = { first: parseIp(config.guestPool.first) ?? 0, last: parseIp(config.guestPool.last) ?? 0 };
+    this.reservationsByMac = new Map();
+    this.reservedIps = new Set();
+    for (const reservation of config.reservations) {
+      const mac = parseMac(reservation.mac);
+      const ip = parseIp(reservation.ip);
+      if (mac && ip !== undefined) {
+        this.reservationsByMac.set(macToString(mac), ip);
+        this.reservedIps.add(ip);
+      }
+    }
+    if (!this.blocks) this.blocks = new PortBlockAllocator(config.reservedPorts, config.blockQuarantine * 1000);
+  }
+
+  /** Set (or clear) the LAN address the server answers from; without one it stays silent. */
+  setNetwork(network: DhcpNetwork | undefined): void {
+    this.network = network;
+  }
+
+  // ---------------------------------------------------------------- counters and status
+
+  private count(name: string): void {
+    this.counterMap.set(name, (this.counterMap.get(name) ?? 0) + 1);
+  }
+
+  /** Counters per message type (rx.*, tx.*) and drop reason (drop.*). */
+  counters(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, value] of this.counterMap) out[`dhcp.${name}`] = value;
+    return out;
+  }
+
+  clearCounters(): void {
+    this.counterMap.clear();
+  }
+
+  status(): DhcpStatus {
+    let bound = 0;
+    let offered = 0;
+    for (const lease of this.byKey.values()) {
+      if (lease.state === 'bound') bound++;
+      if (lease.state === 'offered') offered++;
+    }
+    return {
+      serving: this.config.enabled && this.stoppedBecause === undefined && this.network !== undefined,
+      stoppedBecause: this.stoppedBecause,
+      otherServers: Array.from(this.rogueSeen.keys(), ipToString),
+      lastProbeAt: this.lastProbeAt,
+      leases: { bound, offered, known: this.byKey.size },
+      persistPending: this.heldAcks.length,
+    };
+  }
+
+  /** Every known client with its state (bound, offered, expired...), for `show leases`. */
+  leaseTable(): readonly Lease[] {
+    return Array.from(this.byKey.values());
+  }
+
+  /** How many never-used port blocks of PSID length k are left. */
+  neverUsedBlocks(psidLength: number): number {
+    return this.blocks.neverUsedBlocks(psidLength);
+  }
+
+  // ---------------------------------------------------------------- LeaseDirectory
+
+  private infoOf(lease: Lease): LeaseInfo {
+    if (lease.info && lease.info.expiresAt === lease.expiresAt && lease.info.ip === lease.ip) return lease.info;
+    const holding = this.blocks.holding(lease.key);
+    const block: PortBlock | undefined = lease.phoneClass && holding?.state === 'active' ? holding.block : undefined;
+    lease.info = {
+      mac: lease.mac,
+      ip: lease.ip,
+      phoneClass: lease.phoneClass?.name,
+      block,
+      expiresAt: lease.expiresAt,
+      bootFile: lease.phoneClass?.bootFile,
+      vars: lease.phoneClass?.vars ?? {},
+    };
+    return lease.info;
+  }
+
+  byIp(ip: number): LeaseInfo | undefined {
+    const lease = this.byIpMap.get(ip);
+    return lease && lease.state === 'bound' ? this.infoOf(lease) : undefined;
+  }
+
+  byPublicPort(publicPort: number): LeaseInfo | undefined {
+    const holding = this.blocks.holderOfPort(publicPort);
+    if (!holding || holding.state !== 'active') return undefined;
+    const lease = this.byKey.get(holding.owner);
+    return lease && lease.state === 'bound' ? this.infoOf(lease) : undefined;
+  }
+
+  *all(): Iterable<LeaseInfo> {
+    for (const lease of this.byKey.values()) if (lease.state === 'bound') yield this.infoOf(lease);
+  }
+
+  subscribe(listener: (event: LeaseEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emitEvent(kind: LeaseEvent['kind'], lease: Lease): void {
+    lease.info = undefined;
+    const info = this.infoOf(lease);
+    for (const listener of this.listeners) listener({ kind, lease: info });
+  }
+
+  // ---------------------------------------------------------------- input
+
+  /** Handle one datagram that arrived on UDP port 67. */
+  process(input: DhcpInput, now: number): DhcpOutput[] {
+    const out: DhcpOutput[] = [];
+    this.handle(input, input.payload, now, out, 0);
+    this.startFlush(out);
+    return out;
+  }
+
+  private drop(reason: string): void {
+    this.count(`drop.${reason}`);
+  }
+
+  private handle(
+    input: Omit<DhcpInput, 'payload'>, payload: Uint8Array, now: number, out: DhcpOutput[], probes: number, probedIp?: number,
+  ): void {
+    // Packets on the WAN port are never served, whatever they carry.
+    if (input.port !== 'lan') return this.drop('wan-port');
+    const message = parseDhcp(payload);
+    if (isDhcpError(message)) return this.drop(message);
+    if (message.op !== BOOTREQUEST) return this.drop('not-request');
+    const name = MESSAGE_TYPE_NAMES[message.messageType];
+    this.count(`rx.${name ?? 'bootp'}`);
+    if (message.messageType === 0) return this.drop('bootp');
+    if (message.htype !== 1 || message.hlen !== 6) return this.drop('not-ethernet');
+    if (message.giaddr !== 0) return this.drop('relayed');
+    if (!this.config.enabled) return this.drop('disabled');
+    const network = this.network;
+    if (!network) return this.drop('no-address');
+    if (this.stoppedBecause !== undefined) return this.drop('stopped-other-server');
+    const mac = chaddrOf(message);
+    if (mac.every((b, i) => b === network.mac[i])) return this.drop('own-probe');
+    if (probes === 0 && !this.takeToken(macToString(mac), now)) return this.drop('rate-limited');
+    switch (message.messageType) {
+      case MessageType.DISCOVER:
+        return this.onDiscover(input, payload, message, now, out, probes, probedIp);
+      case MessageType.REQUEST:
+        return this.onRequest(input, message, now, out);
+      case MessageType.DECLINE:
+        return this.onDecline(message, now, out);
+      case MessageType.RELEASE:
+        return this.onRelease(message, now);
+      case MessageType.INFORM:
+        return this.onInform(input, message, out);
+      default:
+        return this.drop('unexpected-type');
+    }
+  }
+
+  /** Per-MAC token bucket; the table is bounded (oldest entry goes first). */
+  private takeToken(mac: string, now: number): boolean {
+    let bucket = this.buckets.get(mac);
+    if (!bucket) {
+      if (this.buckets.size >= MAX_BUCKETS) {
+        const oldest = this.buckets.keys().next().value as string;
+        this.buckets.delete(oldest);
+      }
+      bucket = { tokens: this.config.perMacBurst, last: now };
+      this.buckets.set(mac, bucket);
+    } else if (now > bucket.last) {
+      bucket.tokens = Math.min(this.config.perMacBurst, bucket.tokens + ((now - bucket.last) * this.config.perMacPerMinute) / 60000);
+      bucket.last = now;
+    }
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+
+  private admission(message: DhcpMessage): { phoneClass: PhoneClass | undefined; known: boolean; reason?: string } {
+    const mac = chaddrOf(message);
+    const result = admit(this.classes, {
+      mac,
+      vendorClass: message.options.get(Opt.VENDOR_CLASS),
+      viVendorClass: message.options.get(Opt.VI_VENDOR_CLASS),
+      viVendorSpecific: message.options.get(Opt.VI_VENDOR_SPECIFIC),
+    });
+    if (result.admitted) return { phoneClass: result.phoneClass, known: true };
+    const reserved = this.reservationsByMac.has(macToString(mac));
+    return { phoneClass: undefined, known: reserved || this.config.unknownClients === 'guest', reason: result.reason };
+  }
+
+  // ---------------------------------------------------------------- addresses
+
+  private poolOf(phoneClass: PhoneClass | undefined): { first: number; last: number } {
+    return phoneClass ? this.pool : this.guestPool;
+  }
+
+  private inPool(ip: number, pool: { first: number; last: number }): boolean {
+    return ip >= pool.first && ip <= pool.last;
+  }
+
+  private reservedFor(mac: Uint8Array): number | undefined {
+    return this.reservationsByMac.get(macToString(mac));
+  }
+
+  /** Whether `lease` may have `ip` now (not declined, not the router, not someone else's). */
+  private usableBy(ip: number, lease: Lease | undefined, mac: Uint8Array, now: number): boolean {
+    if (ip === 0 || ip === this.network?.ip) return false;
+    const declinedUntil = this.declined.get(ip);
+    if (declinedUntil !== undefined && declinedUntil > now) return false;
+    if (this.reservedIps.has(ip) && this.reservedFor(mac) !== ip) return false;
+    const probe = this.probing.get(ip);
+    if (probe && lease?.ip !== ip) return false;
+    const holder = this.byIpMap.get(ip);
+    return holder === undefined || holder === lease;
+  }
+
+  /** RFC 2131 §4.3.1 address choice, plus "never used before => probe first". */
+  private pickAddress(
+    lease: Lease | undefined,
+    mac: Uint8Array,
+    phoneClass: PhoneClass | undefined,
+    requested: number | undefined,
+    now: number,
+  ): { ip: number; probe: boolean } | undefined {
+    const reserved = this.reservedFor(mac);
+    if (reserved !== undefined) return this.usableBy(reserved, lease, mac, now) ? { ip: reserved, probe: false } : undefined;
+    const pool = this.poolOf(phoneClass);
+    const needsProbe = (ip: number) => this.config.probeNewAddresses && !this.knownAddresses.has(ip);
+    if (lease && lease.ip !== 0 && this.inPool(lease.ip, pool) && this.usableBy(lease.ip, lease, mac, now)) {
+      return { ip: lease.ip, probe: needsProbe(lease.ip) };
+    }
+    if (requested !== undefined && this.inPool(requested, pool) && this.usableBy(requested, lease, mac, now)) {
+      return { ip: requested, probe: needsProbe(requested) };
+    }
+    for (let ip = pool.first; ip <= pool.last; ip++) {
+      if (!this.knownAddresses.has(ip) && this.usableBy(ip, lease, mac, now)) return { ip, probe: needsProbe(ip) };
+    }
+    // Everything was used once: free addresses first, then the longest-ended lease gives its own up.
+    let oldest: Lease | undefined;
+    for (let ip = pool.first; ip <= pool.last; ip++) {
+      const holder = this.byIpMap.get(ip);
+      if (!holder) {
+        if (this.usableBy(ip, lease, mac, now)) return { ip, probe: false };
+        continue;
+      }
+      if (holder === lease || (holder.state !== 'released' && holder.state !== 'expired')) continue;
+      if (this.reservedIps.has(ip) || this.probing.has(ip)) continue;
+      if (!oldest || holder.expiresAt < oldest.expiresAt) oldest = holder;
+    }
+    if (!oldest) return undefined;
+    const ip = oldest.ip;
+    this.takeAddressFrom(oldest);
+    return { ip, probe: false };
+  }
+
+  private takeAddressFrom(lease: Lease): void {
+    this.byIpMap.delete(lease.ip);
+    lease.ip = 0;
+    lease.state = 'idle';
+    this.changed(lease);
+    if (!this.blocks.holding(lease.key)) this.forget(lease);
+  }
+
+  private setAddress(lease: Lease, ip: number): void {
+    if (lease.ip === ip) return;
+    if (lease.ip !== 0 && this.byIpMap.get(lease.ip) === lease) this.byIpMap.delete(lease.ip);
+    lease.ip = ip;
+    if (ip !== 0) this.byIpMap.set(ip, lease);
+    this.changed(lease);
+  }
+
+  private forget(lease: Lease): void {
+    if (lease.ip !== 0 && this.byIpMap.get(lease.ip) === lease) this.byIpMap.delete(lease.ip);
+    this.byKey.delete(lease.key);
+    if (lease.slot >= 0) {
+      this.slots[lease.slot] = undefined;
+      this.dirtyShards.add(Math.floor(lease.slot / SHARD_SLOTS));
+    }
+  }
+
+  /** A persisted fact of the lease changed: it must be written before the client is told. */
+  private changed(lease: Lease): void {
+    lease.version++;
+    lease.info = undefined;
+    if (lease.slot >= 0) this.dirtyShards.add(Math.floor(lease.slot / SHARD_SLOTS));
+  }
+
+  private leaseFor(key: string, mac: Uint8Array): Lease {
+    let lease = this.byKey.get(key);
+    if (!lease) {
+      lease = {
+        key, mac: mac.slice(), ip: 0, phoneClass: undefined, state: 'idle', expiresAt: 0,
+        slot: -1, version: 0, durableVersion: 0, info: undefined,
+      };
+      this.byKey.set(key, lease);
+    }
+    return lease;
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  private onDiscover(
+    input: Omit<DhcpInput, 'payload'>, payload: Uint8Array, message: DhcpMessage, now: number, out: DhcpOutput[], probes: number,
+    probedIp: number | undefined,
+  ): void {
+    const mac = chaddrOf(message);
+    const { phoneClass, known, reason } = this.admission(message);
+    if (!phoneClass && reason) this.count(`admission.${reason}`);
+    if (!known) return this.drop('unknown-client-ignored');
+    const key = clientKeyOf(message);
+    for (const parked of this.probing.values()) if (parked.key === key) return this.drop('probe-pending');
+    const existing = this.byKey.get(key);
+    const alreadyOffered = existing?.state === 'offered' || existing?.state === 'bound';
+    if (!alreadyOffered) {
+      // Starvation cap: bounded outstanding offers, phones and guests counted apart.
+      const outstanding = phoneClass ? this.offersPhone : this.offersGuest;
+      if (outstanding >= this.config.maxOutstandingOffers) return this.drop('offer-cap');
+    }
+    // After a clean probe the probed address is the one to offer.
+    const requested = probedIp ?? readU32Value(message.options.get(Opt.REQUESTED_IP));
+    const choice = this.pickAddress(existing, mac, phoneClass, requested, now);
+    if (!choice) {
+      out.push({ kind: 'log', level: 'warn', text: `dhcp: no free ${phoneClass ? 'phone' : 'guest'} address for ${macToString(mac)}` });
+      return this.drop('pool-exhausted');
+    }
+    if (choice.probe) {
+      if (this.probing.size >= MAX_PARKED) return this.drop('probe-cap');
+      if (probes >= MAX_PROBES_PER_REQUEST) return this.drop('probe-limit');
+      this.probing.set(choice.ip, { key, payload: payload.slice(), input: { port: input.port, srcIp: input.srcIp, broadcast: input.broadcast }, ip: choice.ip, probes: probes + 1 });
+      out.push({ kind: 'probe', ip: choice.ip });
+      return;
+    }
+    const lease = this.leaseFor(key, mac);
+    if (lease.phoneClass?.name !== phoneClass?.name) {
+      lease.phoneClass = phoneClass;
+      this.changed(lease);
+    }
+    this.setAddress(lease, choice.ip);
+    if (phoneClass) this.acquireBlock(lease, phoneClass, now, out);
+    if (!(lease.state === 'bound' && lease.expiresAt > now)) {
+      if (lease.state !== 'offered') this.adjustOffers(lease, +1);
+      lease.state = 'offered';
+      lease.expiresAt = now + this.config.offerHold * 1000;
+      this.noteDue(lease.expiresAt);
+    }
+    this.reply(MessageType.OFFER, message, lease, out);
+  }
+
+  private adjustOffers(lease: Lease, delta: number): void {
+    if (lease.phoneClass) this.offersPhone += delta;
+    else this.offersGuest += delta;
+  }
+
+  private acquireBlock(lease: Lease, phoneClass: PhoneClass, now: number, out: DhcpOutput[]): void {
+    const before = this.blocks.holding(lease.key)?.block;
+    const result = this.blocks.acquire(lease.key, phoneClass.psidLength, now);
+    if (!result) {
+      out.push({
+        kind: 'log', level: 'warn',
+        text: `dhcp: no ${2 ** (16 - phoneClass.psidLength)}-port block free for ${macToString(lease.mac)} (${phoneClass.name}): lease without a port range`,
+      });
+      this.count('no-block');
+      return;
+    }
+    for (const owner of result.evicted) {
+      const evicted = this.byKey.get(owner);
+      if (evicted) {
+        this.changed(evicted);
+        if (evicted.ip === 0) this.forget(evicted);
+      }
+      out.push({ kind: 'log', level: 'info', text: `dhcp: port block of ${owner} (quarantine over) reused` });
+    }
+    if (before !== result.holding.block) this.changed(lease);
+  }
+
+  private onRequest(input: Omit<DhcpInput, 'payload'>, message: DhcpMessage, now: number, out: DhcpOutput[]): void {
+    const network = this.network as DhcpNetwork;
+    const key = clientKeyOf(message);
+    const lease = this.byKey.get(key);
+    const serverId = readU32Value(message.options.get(Opt.SERVER_ID));
+    const requested = readU32Value(message.options.get(Opt.REQUESTED_IP));
+    const { phoneClass, known } = this.admission(message);
+    if (serverId !== undefined) {
+      // SELECTING.
+      if (serverId !== network.ip) {
+        // The client chose another server: our offer is withdrawn silently.
+        if (lease?.state === 'offered') this.lapseOffer(lease, now);
+        return this.drop('request-other-server');
+      }
+      if (!lease || requested === undefined || lease.ip !== requested || !this.usableBy(requested, lease, lease.mac, now)) {
+        return this.nak(message, 'requested address not offered', out);
+      }
+      return this.bind(lease, message, phoneClass, now, out);
+    }
+    if (message.ciaddr === 0) {
+      // INIT-REBOOT: the client says which address it had.
+      if (requested === undefined) return this.drop('bad-request');
+      if (!sameSubnet(requested, network.ip, network.prefixLength)) return this.nak(message, 'wrong network', out);
+      if (!lease || lease.ip === 0) return this.drop('init-reboot-unknown'); // RFC 2131 §4.3.2: silent
+      if (lease.ip !== requested || !known || !this.stillRight(lease, phoneClass, now)) {
+        return this.nak(message, 'address not yours', out);
+      }
+      return this.bind(lease, message, phoneClass, now, out);
+    }
+    // RENEWING (unicast to us) or REBINDING (broadcast).
+    this.count(input.broadcast ? 'rebinding' : 'renewing');
+    if (!lease || lease.ip === 0) return this.drop('renew-unknown');
+    if (lease.ip !== message.ciaddr || !known || !this.stillRight(lease, phoneClass, now)) {
+      return this.nak(message, 'address not yours', out);
+    }
+    return this.bind(lease, message, phoneClass, now, out);
+  }
+
+  /** The lease's address still fits the client's class (pool) and nobody else took it. */
+  private stillRight(lease: Lease, phoneClass: PhoneClass | undefined, now: number): boolean {
+    if (!this.usableBy(lease.ip, lease, lease.mac, now)) return false;
+    if (this.reservedFor(lease.mac) === lease.ip) return true;
+    return this.inPool(lease.ip, this.poolOf(phoneClass));
+  }
+
+  private bind(lease: Lease, message: DhcpMessage, phoneClass: PhoneClass | undefined, now: number, out: DhcpOutput[]): void {
+    if (lease.state === 'offered') this.adjustOffers(lease, -1);
+    if (lease.phoneClass?.name !== phoneClass?.name) {
+      lease.phoneClass = phoneClass;
+      this.changed(lease);
+    }
+    if (phoneClass) {
+      this.acquireBlock(lease, phoneClass, now, out);
+      this.blocks.activate(lease.key);
+    }
+    this.knownAddresses.add(lease.ip);
+    const leaseSeconds = phoneClass ? this.config.leaseTime : this.config.guestLeaseTime;
+    lease.state = 'bound';
+    lease.expiresAt = now + leaseSeconds * 1000;
+    this.noteDue(lease.expiresAt);
+    if (lease.slot < 0) this.assignSlot(lease);
+    this.emitEvent('bound', lease);
+    const ack = this.reply(MessageType.ACK, message, lease, undefined);
+    if (lease.version > lease.durableVersion) {
+      // New address or block: tell the client only once the binding is on flash.
+      this.heldAcks = this.heldAcks.filter((held) => held.lease !== lease);
+      this.heldAcks.push({ lease, version: lease.version, output: ack });
+      this.count('ack-held');
+    } else out.push(ack);
+  }
+
+  private assignSlot(lease: Lease): void {
+    let slot = this.slots.indexOf(undefined);
+    if (slot < 0) slot = this.slots.length;
+    this.slots[slot] = lease;
+    lease.slot = slot;
+    if (Math.floor(slot / SHARD_SLOTS) >= this.shardCount) this.metaDirty = true;
+    this.dirtyShards.add(Math.floor(slot / SHARD_SLOTS));
+  }
+
+  private shardCount = 0;
+
+  private lapseOffer(lease: Lease, now: number): void {
+    this.adjustOffers(lease, -1);
+    if (this.blocks.holding(lease.key)?.state === 'offered') this.blocks.end(lease.key, now);
+    if (lease.slot >= 0) {
+      // A client we bound before keeps its remembered address.
+      lease.state = 'expired';
+      lease.expiresAt = now;
+    } else {
+      this.forget(lease);
+    }
+  }
+
+  private nak(message: DhcpMessage, why: string, out: DhcpOutput[]): void {
+    const network = this.network as DhcpNetwork;
+    const { bytes } = buildReply({
+      type: MessageType.NAK, request: message, serverIp: network.ip, yiaddr: 0, siaddr: 0,
+      offered: new Map(), always: [], message: why,
+    });
+    this.count('tx.nak');
+    // RFC 2131 §4.1: a NAK with giaddr 0 is always broadcast.
+    out.push({ kind: 'send', from: 67, to: { kind: 'broadcast' }, toPort: 68, payload: bytes });
+  }
+
+  private onDecline(message: DhcpMessage, now: number, out: DhcpOutput[]): void {
+    const lease = this.byKey.get(clientKeyOf(message));
+    const requested = readU32Value(message.options.get(Opt.REQUESTED_IP));
+    if (!lease || requested === undefined || lease.ip !== requested) return this.drop('decline-unknown');
+    this.declined.set(requested, now + this.config.declineQuarantine * 1000);
+    this.noteDue(now + this.config.declineQuarantine * 1000);
+    out.push({ kind: 'log', level: 'warn', text: `dhcp: ${macToString(lease.mac)} declined ${ipToString(requested)} (in use by another host); quarantined` });
+    const wasBound = lease.state === 'bound';
+    if (lease.state === 'offered') this.adjustOffers(lease, -1);
+    this.blocks.end(lease.key, now);
+    this.byIpMap.delete(lease.ip);
+    lease.ip = 0;
+    lease.state = 'idle';
+    lease.expiresAt = now;
+    this.changed(lease);
+    if (wasBound) this.emitEvent('released', lease);
+  }
+
+  private onRelease(message: DhcpMessage, now: number): void {
+    const lease = this.byKey.get(clientKeyOf(message));
+    if (!lease || lease.state !== 'bound' || lease.ip !== message.ciaddr) return this.drop('release-unknown');
+    // RFC 2131 §4.3.4: keep the binding so the same address comes back; the block goes dormant.
+    lease.state = 'released';
+    lease.expiresAt = now;
+    this.blocks.end(lease.key, now);
+    this.emitEvent('released', lease);
+  }
+
+  private onInform(input: Omit<DhcpInput, 'payload'>, message: DhcpMessage, out: DhcpOutput[]): void {
+    const { phoneClass, known } = this.admission(message);
+    if (!known) return this.drop('unknown-client-ignored');
+    const target = message.ciaddr !== 0 ? message.ciaddr : input.srcIp;
+    if (target === 0) return this.drop('inform-no-address');
+    const { offered, always, file } = this.optionsFor(phoneClass, undefined, message);
+    const network = this.network as DhcpNetwork;
+    const { bytes } = buildReply({
+      type: MessageType.ACK, request: message, serverIp: network.ip, yiaddr: 0,
+      siaddr: phoneClass ? this.tftpServer() : 0, file, offered, always,
+    });
+    this.count('tx.ack');
+    // RFC 2131 §4.3.5: INFORM is answered by unicast to ciaddr, with no lease.
+    out.push({ kind: 'send', from: 67, to: { kind: 'mac', mac: chaddrOf(message).slice(), ip: target }, toPort: 68, payload: bytes });
+  }
+
+  private tftpServer(): number {
+    return this.config.tftpServer === 'auto' ? (this.network as DhcpNetwork).ip : (parseIp(this.config.tftpServer) ?? 0);
+  }
+
+  /** The options a client of this class may get; what is sent depends on its request list. */
+  private optionsFor(
+    phoneClass: PhoneClass | undefined, block: PortBlock | undefined, message: DhcpMessage,
+  ): { offered: Map<number, Uint8Array>; always: number[]; file: string | undefined } {
+    const network = this.network as DhcpNetwork;
+    const offered = new Map<number, Uint8Array>();
+    const always: number[] = [Opt.SUBNET_MASK, Opt.ROUTER, Opt.DNS];
+    offered.set(Opt.SUBNET_MASK, u32Value(prefixMask(network.prefixLength)));
+    const router = this.config.router === 'auto' ? network.ip : (parseIp(this.config.router) ?? network.ip);
+    offered.set(Opt.ROUTER, ipListValue([router]));
+    const dns = this.config.dns.length > 0 ? this.config.dns.map((text) => parseIp(text) ?? 0) : [network.ip];
+    offered.set(Opt.DNS, ipListValue(dns));
+    if (this.config.ntp.length > 0) {
+      offered.set(Opt.NTP, ipListValue(this.config.ntp.map((text) => parseIp(text) ?? 0)));
+      always.push(Opt.NTP);
+    }
+    if (!phoneClass) return { offered, always, file: undefined };
+    const tftp = this.tftpServer();
+    offered.set(Opt.TFTP_SERVER_NAME, textValue(ipToString(tftp)));
+    offered.set(Opt.TFTP_SERVERS, ipListValue([tftp]));
+    offered.set(Opt.BOOTFILE, textValue(phoneClass.bootFile));
+    always.push(Opt.TFTP_SERVER_NAME, Opt.BOOTFILE, Opt.TFTP_SERVERS);
+    if (block) {
+      // RFC 7618 option 159: offered only when asked for, unless the class forces it.
+      offered.set(Opt.PORT_PARAMS, portParamsValue({ offset: 0, psidLength: block.psidLength, psid: block.psid }));
+      if (phoneClass.sendPortParams === 'always') always.push(Opt.PORT_PARAMS);
+      const sub = phoneClass.portRangeSubOptions;
+      if (sub) {
+        offered.set(Opt.VENDOR_SPECIFIC, subOptionsValue([
+          { code: sub.first, value: u16Value(block.first) },
+          { code: sub.last, value: u16Value(block.last) },
+        ]));
+        always.push(Opt.VENDOR_SPECIFIC);
+      }
+    }
+    for (const raw of phoneClass.options) {
+      const bytes = rawOptionBytes(raw);
+      if (bytes.ok) {
+        offered.set(raw.code, bytes.value);
+        if (!always.includes(raw.code)) always.push(raw.code);
+      }
+    }
+    return { offered, always, file: phoneClass.bootFile };
+  }
+
+  /** Build an OFFER/ACK for `lease`; pushed to `out` when given, returned either way. */
+  private reply(type: number, message: DhcpMessage, lease: Lease, out: DhcpOutput[] | undefined): DhcpOutput {
+    const network = this.network as DhcpNetwork;
+    const holding = lease.phoneClass ? this.blocks.holding(lease.key) : undefined;
+    const { offered, always, file } = this.optionsFor(lease.phoneClass, holding?.block, message);
+    const leaseSeconds = lease.phoneClass ? this.config.leaseTime : this.config.guestLeaseTime;
+    const { bytes, dropped } = buildReply({
+      type, request: message, serverIp: network.ip, yiaddr: lease.ip,
+      siaddr: lease.phoneClass ? this.tftpServer() : 0, file, offered, always, leaseSeconds,
+    });
+    if (dropped.length > 0) this.count('options-dropped-size');
+    this.count(`tx.${MESSAGE_TYPE_NAMES[type]}`);
+    // RFC 2131 §4.1: ciaddr set -> unicast there; broadcast bit -> broadcast; else yiaddr at chaddr.
+    let to: ReplyTarget;
+    if (message.ciaddr !== 0) to = { kind: 'mac', mac: chaddrOf(message).slice(), ip: message.ciaddr };
+    else if (message.flags & FLAG_BROADCAST) to = { kind: 'broadcast' };
+    else to = { kind: 'mac', mac: chaddrOf(message).slice(), ip: lease.ip };
+    const output: DhcpOutput = { kind: 'send', from: 67, to, toPort: 68, payload: bytes.slice() };
+    out?.push(output);
+    return output;
+  }
+
+  // ---------------------------------------------------------------- probes
+
+  /** The answer to a 'probe' output: whether some host answered for `ip`. */
+  probeResult(ip: number, inUse: boolean, now: number): DhcpOutput[] {
+    const out: DhcpOutput[] = [];
+    const parked = this.probing.get(ip);
+    if (!parked) return out;
+    this.probing.delete(ip);
+    if (inUse) {
+      this.count('probe-conflict');
+      this.declined.set(ip, now + this.config.declineQuarantine * 1000);
+      this.noteDue(now + this.config.declineQuarantine * 1000);
+      out.push({ kind: 'log', level: 'warn', text: `dhcp: ${ipToString(ip)} answers although nobody leased it; not offered` });
+    } else {
+      this.knownAddresses.add(ip);
+    }
+    this.handle(parked.input, parked.payload, now, out, parked.probes, inUse ? undefined : ip);
+    this.startFlush(out);
+    return out;
+  }
+
+  // ---------------------------------------------------------------- persistence
+
+  private startFlush(out: DhcpOutput[]): void {
+    if (this.flushing || (this.dirtyShards.size === 0 && !this.metaDirty)) return;
+    const records: { key: string; bytes: Uint8Array }[] = [];
+    const versions = new Map<Lease, number>();
+    const shards = Array.from(this.dirtyShards).sort((a, b) => a - b);
+    this.dirtyShards.clear();
+    for (const shard of shards) {
+      const entries: BindingRecord[] = [];
+      for (let slot = shard * SHARD_SLOTS; slot < (shard + 1) * SHARD_SLOTS; slot++) {
+        const lease = this.slots[slot];
+        if (!lease) continue;
+        const holding = this.blocks.holding(lease.key);
+        entries.push({
+          slot, key: lease.key, mac: lease.mac, ip: lease.ip, phoneClass: lease.phoneClass?.name,
+          psidLength: holding?.state === 'offered' || !holding ? 0 : holding.block.psidLength,
+          psid: holding?.state === 'offered' || !holding ? 0 : holding.block.psid,
+          released: false,
+        });
+        versions.set(lease, lease.version);
+      }
+      records.push({ key: shardKey(shard), bytes: encodeShard(shard, entries) });
+    }
+    // The meta record carries the shard count and the ever-used block map; always last, so a cut
+    // before it only loses never-used marks (then such blocks are quarantined anyway on restore).
+    const needed = Math.ceil(this.slots.length / SHARD_SLOTS);
+    this.shardCount = Math.max(this.shardCount, needed);
+    this.metaDirty = false;
+    records.push({ key: META_KEY, bytes: encodeMeta(this.shardCount, this.blocks.everUsedBitmap()) });
+    const ticket = this.nextTicket++;
+    this.flushing = { ticket, versions };
+    this.count('persist.writes');
+    out.push({ kind: 'persist', ticket, records });
+  }
+
+  /** The store finished (or failed) writing a 'persist' output's records. */
+  persisted(ticket: number, ok: boolean): DhcpOutput[] {
+    const out: DhcpOutput[] = [];
+    if (!this.flushing || this.flushing.ticket !== ticket) return out;
+    const { versions } = this.flushing;
+    this.flushing = undefined;
+    if (ok) {
+      for (const [lease, version] of versions) lease.durableVersion = Math.max(lease.durableVersion, version);
+    } else {
+      // Availability first: a phone without an address is worse than a lease that may not
+      // survive a reboot. The shards stay dirty and are written again with the next change.
+      this.count('persist.failed');
+      out.push({ kind: 'log', level: 'error', text: 'dhcp: lease database write failed; answering anyway, retrying with the next change' });
+      for (const lease of versions.keys()) if (lease.slot >= 0) this.dirtyShards.add(Math.floor(lease.slot / SHARD_SLOTS));
+      for (const held of this.heldAcks) held.lease.durableVersion = Math.max(held.lease.durableVersion, held.version);
+    }
+    const still: HeldAck[] = [];
+    for (const held of this.heldAcks) {
+      if (held.lease.durableVersion >= held.version && held.lease.state === 'bound') out.push(held.output);
+      else if (held.lease.state === 'bound') still.push(held);
+    }
+    this.heldAcks = still;
+    this.startFlush(out);
+    return out;
+  }
+
+  /**
+   * Load the persisted bindings after a boot. `read(key)` returns a record or undefined. Every
+   * binding comes back as bound for a whole lease time from `now` (the downtime is unknown, so the
+   * phone may still hold it); blocks come back owned by the same clients.
+   */
+  restore(read: (key: string) => Uint8Array | undefined, now: number): { loaded: number; skipped: string[] } {
+    const skipped: string[] = [];
+    let loaded = 0;
+    const metaBytes = read(META_KEY);
+    if (!metaBytes) return { loaded, skipped };
+    const meta = decodeMeta(metaBytes);
+    if (isRecordError(meta)) return { loaded, skipped: [`${META_KEY}: ${meta}`] };
+    this.blocks.markEverUsed(meta.everUsed);
+    this.shardCount = meta.shardCount;
+    const classes = new Map(this.config.classes.map((phoneClass) => [phoneClass.name, phoneClass]));
+    for (let shard = 0; shard < meta.shardCount; shard++) {
+      const bytes = read(shardKey(shard));
+      if (!bytes) continue;
+      const decoded = decodeShard(bytes);
+      if (isRecordError(decoded) || decoded.shard !== shard) {
+        skipped.push(`${shardKey(shard)}: ${isRecordError(decoded) ? decoded : 'wrong shard number'}`);
+        continue;
+      }
+      for (const entry of decoded.entries) {
+        if (this.byKey.has(entry.key) || this.slots[entry.slot] || (entry.ip !== 0 && this.byIpMap.has(entry.ip))) {
+          skipped.push(`${entry.key}: duplicate`);
+          continue;
+        }
+        const lease = this.leaseFor(entry.key, entry.mac);
+        lease.phoneClass = entry.phoneClass !== undefined ? classes.get(entry.phoneClass) : undefined;
+        lease.slot = entry.slot;
+        this.slots[entry.slot] = lease;
+        if (entry.ip !== 0) {
+          lease.ip = entry.ip;
+          this.byIpMap.set(entry.ip, lease);
+          this.knownAddresses.add(entry.ip);
+          lease.state = 'bound';
+          lease.expiresAt = now + (lease.phoneClass ? this.config.leaseTime : this.config.guestLeaseTime) * 1000;
+          this.noteDue(lease.expiresAt);
+        }
+        if (entry.psidLength > 0) {
+          const size = 2 ** (16 - entry.psidLength);
+          const block = { first: entry.psid * size, last: entry.psid * size + size - 1, psidLength: entry.psidLength, psid: entry.psid };
+          if (!this.blocks.restore(entry.key, block, now, lease.state === 'bound')) skipped.push(`${entry.key}: block ${block.first}-${block.last} overlaps`);
+        }
+        loaded++;
+      }
+    }
+    return { loaded, skipped };
+  }
+
+  // ---------------------------------------------------------------- time
+
+  private noteDue(at: number): void {
+    if (at < this.nextDue) this.nextDue = at;
+  }
+
+  pollAt(): number | undefined {
+    let at = this.nextDue;
+    const probing = this.network !== undefined && this.config.enabled;
+    if (probing && this.rogueProbeAt !== undefined && this.rogueProbeAt < at) at = this.rogueProbeAt;
+    if (this.rogueListenUntil !== undefined && this.rogueListenUntil < at) at = this.rogueListenUntil;
+    return at === Infinity ? undefined : at;
+  }
+
+  /** Run what is due at `now`: lapsed offers, expired leases, quarantines, rogue-server probes. */
+  dispatch(now: number): DhcpOutput[] {
+    const out: DhcpOutput[] = [];
+    let next = Infinity;
+    for (const lease of Array.from(this.byKey.values())) {
+      if (lease.state === 'offered' && lease.expiresAt <= now) this.lapseOffer(lease, now);
+      else if (lease.state === 'bound' && lease.expiresAt <= now) {
+        lease.state = 'expired';
+        this.blocks.end(lease.key, now);
+        this.emitEvent('expired', lease);
+      }
+      if ((lease.state === 'offered' || lease.state === 'bound') && lease.expiresAt < next) next = lease.expiresAt;
+    }
+    for (const [ip, until] of this.declined) {
+      if (until <= now) this.declined.delete(ip);
+      else if (until < next) next = until;
+    }
+    this.nextDue = next;
+    this.rogueDispatch(now, out);
+    this.startFlush(out);
+    return out;
+  }
+
+  // ---------------------------------------------------------------- other servers on the LAN
+
+  private rogueDispatch(now: number, out: DhcpOutput[]): void {
+    const network = this.network;
+    if (this.rogueListenUntil !== undefined && now >= this.rogueListenUntil) {
+      this.rogueListenUntil = undefined;
+      const seenNow = Array.from(this.rogueSeen).filter(([, at]) => at >= (this.lastProbeAt ?? 0));
+      if (seenNow.length === 0) {
+        if (this.rogueSeen.size > 0 || this.stoppedBecause) {
+          out.push({ kind: 'log', level: 'info', text: 'dhcp: no other DHCP server answers any more' + (this.stoppedBecause ? '; serving again' : '') });
+        }
+        this.rogueSeen.clear();
+        this.stoppedBecause = undefined;
+      }
+    }
+    if (this.rogueProbeAt === undefined || now < this.rogueProbeAt || !network || !this.config.enabled) return;
+    this.rogueProbeAt = now + this.config.rogueProbeInterval * 1000;
+    this.rogueListenUntil = now + ROGUE_LISTEN_MS;
+    this.lastProbeAt = now;
+    this.rogueXid = this.randomU32() >>> 0;
+    const buffer = new Uint8Array(548);
+    const { length } = emitDhcp(
+      {
+        op: BOOTREQUEST, xid: this.rogueXid, flags: FLAG_BROADCAST, chaddr: network.mac,
+        options: [
+          { code: Opt.MESSAGE_TYPE, value: Uint8Array.of(MessageType.DISCOVER) },
+          { code: Opt.PARAMETER_LIST, value: Uint8Array.of(Opt.SUBNET_MASK, Opt.ROUTER, Opt.SERVER_ID) },
+          { code: Opt.VENDOR_CLASS, value: encodeAscii('plugboard-probe') },
+        ],
+      },
+      buffer,
+    );
+    this.count('tx.probe-discover');
+    out.push({ kind: 'send', from: 68, to: { kind: 'broadcast' }, toPort: 67, payload: buffer.slice(0, length) });
+  }
+
+  /** A datagram that arrived on UDP port 68 (answers to our own probe DISCOVER). */
+  processClientSide(input: DhcpInput, now: number): DhcpOutput[] {
+    const out: DhcpOutput[] = [];
+    if (input.port !== 'lan') return out;
+    const message = parseDhcp(input.payload);
+    if (isDhcpError(message) || message.op !== BOOTREPLY || message.xid !== this.rogueXid) return out;
+    if (message.messageType !== MessageType.OFFER || this.rogueListenUntil === undefined) return out;
+    const server = readU32Value(message.options.get(Opt.SERVER_ID)) ?? input.srcIp;
+    if (server === this.network?.ip) return out;
+    const first = !this.rogueSeen.has(server);
+    this.rogueSeen.set(server, now);
+    this.count('other-server-seen');
+    if (first) {
+      const stop = this.config.rogueServerPolicy === 'stop';
+      out.push({
+        kind: 'log', level: 'error',
+        text: `dhcp: ANOTHER DHCP SERVER ANSWERS ON THE LAN: ${ipToString(server)} offered ${ipToString(message.yiaddr)}` + (stop ? '; not serving' : ''),
+      });
+      if (stop) this.stoppedBecause = `another DHCP server (${ipToString(server)}) answers on the LAN`;
+    }
+    return out;
+  }
+}
