@@ -92,7 +92,7 @@ export class ConsoleSession implements Service {
     }
   }
 
-  process(bytes: Uint8Array, now: number): void {
+  input(bytes: Uint8Array, now: number): void {
     this.now = now;
     if (!this.started) this.start(now);
     for (let i = 0; i < bytes.length; i++) this.feed(bytes[i]);

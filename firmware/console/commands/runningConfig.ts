@@ -1,0 +1,37 @@
+// `show running-config`: the configuration as commands that, pasted into a fresh router, rebuild it.
+// Wrapped in `configure` ... `end` so cross-key rules are checked once, on the whole result.
+import { CONFIG_KEYS } from '../../config/schema';
+import { DEFAULT_CONFIG, phoneClassesEqual, type PhoneClass, type RouterConfig } from '../../config/model';
+import { quoteIfNeeded } from '../../config/valueTypes';
+
+export function runningConfigLines(config: RouterConfig, hostname: string): string[] {
+  const lines = [`! ${hostname} running configuration`, 'configure'];
+  for (const def of CONFIG_KEYS) {
+    if (!Object.prototype.hasOwnProperty.call(config.values, def.key)) continue;
+    lines.push(`set ${def.key} ${def.type.format(config.values[def.key])}`);
+  }
+  if (!phoneClassesEqual(config.phoneClasses, DEFAULT_CONFIG.phoneClasses)) {
+    // The built-in classes were changed: start from none so order and content replay exactly.
+    lines.push('no phone-class all');
+    for (const phoneClass of config.phoneClasses) lines.push(...phoneClassLines(phoneClass));
+  }
+  lines.push('end');
+  return lines;
+}
+
+export function phoneClassLines(c: PhoneClass): string[] {
+  const p = `phone-class ${c.name}`;
+  const lines = [p];
+  for (const pattern of c.vendorClasses) lines.push(`${p} vendor-class ${quoteIfNeeded(pattern)}`);
+  for (const mac of c.macs) lines.push(`${p} mac ${mac}`);
+  lines.push(`${p} block-size ${2 ** (16 - c.psidLength)}`);
+  if (c.bootFile !== '') lines.push(`${p} boot-file ${quoteIfNeeded(c.bootFile)}`);
+  if (c.template !== undefined) lines.push(`${p} template ${quoteIfNeeded(c.template)}`);
+  if (c.sendPortParams !== 'requested') lines.push(`${p} port-params ${c.sendPortParams}`);
+  if (c.portRangeSubOptions) lines.push(`${p} port-suboptions ${c.portRangeSubOptions.first} ${c.portRangeSubOptions.last}`);
+  for (const option of c.options) {
+    lines.push(option.text !== undefined ? `${p} option ${option.code} text ${quoteIfNeeded(option.text)}` : `${p} option ${option.code} hex ${option.hex}`);
+  }
+  for (const key of Object.keys(c.vars)) lines.push(`${p} var ${key} ${quoteIfNeeded(c.vars[key])}`);
+  return lines;
+}
