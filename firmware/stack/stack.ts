@@ -265,12 +265,14 @@ class IPv4Stack implements RouterStack {
     }
     const now = this.hal.now();
     const forUs = ours !== undefined && targetIp === ours;
-    // RFC 826: refresh an entry we have; add one when the packet is for us. An unsolicited reply
-    // may only refresh, so a flood of them cannot push real neighbours out of the cache.
+    const request = arpOperation(frame, at) === ArpOperation.Request;
+    // RFC 826: refresh an entry we have (or are resolving); add one when a request asks for us,
+    // since the asker is about to talk to us. Unsolicited replies add nothing, so a flood of them
+    // cannot push real neighbours out of the cache.
     const known = state.arp.has(senderIp) || state.pending.has(senderIp);
-    if (senderIp !== 0 && (forUs || known)) this.learn(state, senderIp, frame, at + ARP_SHA, now);
+    if (senderIp !== 0 && (known || (forUs && request))) this.learn(state, senderIp, frame, at + ARP_SHA, now);
     if (!forUs) return counters.outcome(known ? 'arp.refreshed' : 'arp.not-for-us');
-    if (arpOperation(frame, at) !== ArpOperation.Request) return counters.outcome('arp.learned');
+    if (!request) return counters.outcome(known ? 'arp.learned' : 'arp.unsolicited');
     this.sendArpReply(state, frame, at);
     return counters.outcome('arp.replied');
   }
