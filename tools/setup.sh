@@ -22,6 +22,9 @@ NEEDED=(
   "arm-linux-gnueabihf-gcc gcc-arm-linux-gnueabihf"
   "aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu"
   "qemu-mipsel-static qemu-user-static"
+  "/usr/mipsel-linux-gnu/include/stdio.h libc6-dev-mipsel-cross"
+  "/usr/arm-linux-gnueabihf/include/stdio.h libc6-dev-armhf-cross"
+  "/usr/aarch64-linux-gnu/include/stdio.h libc6-dev-arm64-cross"
 )
 
 missing=()

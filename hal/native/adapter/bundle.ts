@@ -1,9 +1,16 @@
 // Entry point of dist/plugboard.js. The native runtime defines the global `plugboardNative`
-// before it evaluates the bundle; the adapter turns it into the HAL and boots the firmware.
-declare const globalThis: { plugboardNative?: unknown };
+// before it evaluates the bundle; the adapter turns it into the Hal and boots the firmware.
+import { createNativeHal } from './hal';
+import type { NativeRuntime } from './native';
+import { parseBringupArgs, runBringup } from './bringup';
+
+declare const globalThis: { plugboardNative?: NativeRuntime };
 
 export const BUNDLE_FORMAT = 1;
 
-if (globalThis.plugboardNative === undefined) {
-  // Loaded outside the native runtime (e.g. a size check): nothing to boot.
+const native = globalThis.plugboardNative;
+if (native !== undefined) {
+  // Loaded by the native runtime. (Outside it, e.g. a size check, there is nothing to boot.)
+  const hal = createNativeHal(native);
+  runBringup(hal, parseBringupArgs(hal.argv));
 }
