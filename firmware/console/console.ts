@@ -14,9 +14,9 @@ export interface RouterConsole {
 
 /**
  * Attach a session to `port`. The caller adds `session` to the reactor (its pollAt ends login
- * delays) and calls `session.start(now)` once the banner may be printed.
+ * delays), passes its reschedule as `afterInput`, and calls `session.start(now)` when ready.
  */
-export function createConsole(router: ConsoleRouter, port: Console): RouterConsole {
+export function createConsole(router: ConsoleRouter, port: Console, afterInput?: () => void): RouterConsole {
   let context: CommandContext | undefined;
   const session: ConsoleSession = new ConsoleSession({
     commands: () => commands,
@@ -29,6 +29,9 @@ export function createConsole(router: ConsoleRouter, port: Console): RouterConso
   });
   context = new CommandContext(router, session);
   const commands = buildCommands(context);
-  port.onInput = (bytes) => session.input(bytes, router.now());
+  port.onInput = (bytes) => {
+    session.input(bytes, router.now());
+    afterInput?.(); // the reactor re-reads pollAt (a wrong password starts a delay)
+  };
   return { session, context };
 }

@@ -1,0 +1,79 @@
+// A console on the simulated board's serial port, with a router made of the real parts the test
+// names (configuration always; store, stack and services when given).
+import { SimBoard } from '../../hal/sim/board';
+import { Reactor } from '../../firmware/reactor';
+import { createConsole, type ConsoleRouter, type RouterConsole } from '../../firmware/console';
+import { DEFAULT_CONFIG, LiveConfig, type RouterConfig } from '../../firmware/config';
+import type { Hal } from '../../hal/hal';
+import { Screen } from './terminal';
+import simBoardJson from '../../board/sim.json';
+
+export interface Rig {
+  readonly board: SimBoard<Instance>;
+  instance(): Instance;
+  /** Type at the terminal and let virtual time pass (default 200 ms). */
+  type(text: string, ms?: number): void;
+  run(ms: number): void;
+  /** Output since the last read, raw. */
+  read(): string;
+  /** Everything written so far, through the terminal model. */
+  readonly screen: Screen;
+  /** Run `line`, return the screen rows it produced (without the echoed command and the prompt). */
+  command(line: string, ms?: number): string[];
+}
+
+export interface Instance {
+  readonly hal: Hal;
+  readonly router: ConsoleRouter;
+  readonly console: RouterConsole;
+  readonly reactor: Reactor;
+}
+
+export interface RigOptions {
+  readonly seed?: number;
+  readonly config?: RouterConfig;
+  /** Fill in services on the router before the console starts. */
+  readonly setup?: (router: ConsoleRouter, hal: Hal) => void;
+}
+
+export function consoleRig(options: RigOptions = {}): Rig {
+  const board = new SimBoard<Instance>({ seed: options.seed ?? 1, board: simBoardJson });
+  const screen = new Screen();
+  board.console.onOutput = (bytes) => screen.write(new TextDecoder().decode(bytes));
+  board.start((hal) => {
+    const reactor = new Reactor(hal);
+    const router: ConsoleRouter = {
+      firmwareVersion: '0.1.0-test',
+      board: hal.board,
+      ports: hal.ports,
+      now: () => hal.now(),
+      wallClock: () => hal.wallClock(),
+      randomFill: (into) => hal.randomFill(into),
+      reboot: () => hal.reboot(),
+      config: new LiveConfig(options.config ?? DEFAULT_CONFIG),
+    };
+    options.setup?.(router, hal);
+    const routerConsole = createConsole(router, hal.console, () => reactor.reschedule());
+    reactor.add(routerConsole.session);
+    routerConsole.session.start(hal.now());
+    return { hal, router, console: routerConsole, reactor };
+  });
+  const rig: Rig = {
+    board,
+    screen,
+    instance: () => board.current() as Instance,
+    type(text, ms = 200) {
+      board.console.type(text);
+      board.scheduler.runFor(ms);
+    },
+    run: (ms) => board.scheduler.runFor(ms),
+    read: () => board.console.read(),
+    command(line, ms = 200) {
+      const before = screen.rows.length;
+      rig.type(line + '\r', ms);
+      // Rows from the one holding the echoed command to the new prompt.
+      return screen.rows.slice(before, -1).map((r) => r.trimEnd());
+    },
+  };
+  return rig;
+}
