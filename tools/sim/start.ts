@@ -1,0 +1,134 @@
+// `npm start`: boots the firmware on the simulated board in real time, with its serial console on
+// this terminal and a simulated PC on the LAN that pings the router every second.
+// Usage: npm start -- [--seed <n>] [--duration <seconds>] [--quiet-ping]
+import { Testbed } from '../../hal/sim/testbed';
+import type { SimHost, EchoReply } from '../../hal/sim/host';
+import { boot } from '../../firmware/main';
+import type { Firmware } from '../../firmware/main';
+import { ipToString } from '../../firmware/util/ipv4';
+import { RealTimeRunner } from './realtime';
+import { bindTerminal } from './terminal';
+import type { TerminalBinding } from './terminal';
+
+export interface StartOptions {
+  readonly seed: number;
+  readonly durationMs: number | undefined;
+  readonly ping: boolean;
+}
+
+const USAGE = `usage: npm start -- [--seed <n>] [--duration <seconds>] [--no-ping]
+  --seed <n>          seed of the simulation (default 1): same seed, same run
+  --duration <s>      stop by itself after <s> seconds
+  --no-ping           do not run the LAN PC's ping
+Quit with Ctrl-] or Ctrl-C twice (a single Ctrl-C goes to the router's console).`;
+
+export function parseArgs(argv: readonly string[]): StartOptions | string {
+  let seed = 1;
+  let durationMs: number | undefined;
+  let ping = true;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = (): string | undefined => argv[++i];
+    if (arg === '--seed') {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) return `--seed needs an integer 0..4294967295\n${USAGE}`;
+      seed = n;
+    } else if (arg === '--duration') {
+      const s = Number(value());
+      if (!(s > 0) || !Number.isFinite(s)) return `--duration needs a positive number of seconds\n${USAGE}`;
+      durationMs = s * 1000;
+    } else if (arg === '--no-ping') {
+      ping = false;
+    } else if (arg === '--help' || arg === '-h') {
+      return USAGE;
+    } else {
+      return `unknown argument ${arg}\n${USAGE}`;
+    }
+  }
+  return { seed, durationMs, ping };
+}
+
+/** The LAN PC pings the router once a second and prints each answer or timeout like ping(8). */
+function startPinger(bed: Testbed<Firmware>, pc: SimHost, routerIp: number, say: (text: string) => void): () => { sent: number; answered: number } {
+  let seq = 0;
+  let answered = 0;
+  const waiting = new Map<number, number>();
+  pc.onEchoReply = (reply: EchoReply) => {
+    if (!waiting.has(reply.seq)) return;
+    waiting.delete(reply.seq);
+    answered++;
+    say(`[sim] ${pc.name}: ${56 + 8} bytes from ${ipToString(reply.from)}: icmp_seq=${reply.seq} ttl=${reply.ttl} time=${(reply.rttMs ?? 0).toFixed(3)} ms`);
+  };
+  const tick = (): void => {
+    seq++;
+    const mine = seq;
+    waiting.set(mine, bed.scheduler.now());
+    pc.ping(routerIp, mine);
+    bed.scheduler.after(1000, () => {
+      if (waiting.delete(mine)) say(`[sim] ${pc.name}: no answer from ${ipToString(routerIp)} for icmp_seq=${mine}`);
+    });
+    bed.scheduler.after(1000, tick);
+  };
+  bed.scheduler.after(1000, tick);
+  return () => ({ sent: seq, answered });
+}
+
+export function main(argv: readonly string[]): void {
+  const parsed = parseArgs(argv);
+  if (typeof parsed === 'string') {
+    const ok = parsed === USAGE;
+    (ok ? process.stdout : process.stderr).write(`${parsed}\n`);
+    process.exitCode = ok ? 0 : 2;
+    return;
+  }
+  const bed = new Testbed<Firmware>({ seed: parsed.seed, wallClockAtStart: Date.now(), conditions: { latencyMs: 0.1, jitterMs: 0.05 } });
+  let terminal: TerminalBinding | undefined;
+  const say = (text: string): void => terminal?.note(text);
+  let runner: RealTimeRunner | undefined;
+  let stopping = false;
+  const quit = (graceMs: number): void => {
+    if (stopping) return;
+    stopping = true;
+    // A short grace lets output already on its way (answers to the last typed line) arrive.
+    setTimeout(() => runner?.stop('stopped'), graceMs);
+  };
+
+  terminal = bindTerminal(bed.board.console, {
+    input: process.stdin,
+    output: process.stdout,
+    onQuit: (why) => quit(why === 'end-of-input' ? 500 : 0),
+    onInput: () => runner?.poke(),
+  });
+  say(`[sim] Plugboard simulated board, seed ${parsed.seed}${parsed.durationMs ? `, running ${parsed.durationMs / 1000} s` : ''}. ${terminal.raw ? 'Quit with Ctrl-] or Ctrl-C twice.' : 'Console reads lines from stdin.'}`);
+
+  const firmware = bed.start((hal) => boot(hal));
+  const routerIp = firmware.stack.address('lan')?.ip;
+  let pingStats: (() => { sent: number; answered: number }) | undefined;
+  if (routerIp !== undefined && parsed.ping) {
+    const pcIp = ((routerIp & 0xffffff00) | 100) >>> 0;
+    const pc = bed.addHost({ name: 'lan-pc', mac: '02:00:00:00:00:64', ip: pcIp, prefixLength: 24 });
+    say(`[sim] ${pc.describe()} is on the LAN switch and pings ${ipToString(routerIp)} every second`);
+    pingStats = startPinger(bed, pc, routerIp, say);
+  }
+
+  runner = new RealTimeRunner(bed.scheduler, {
+    durationMs: parsed.durationMs,
+    onStop: (reason, error) => {
+      if (reason === 'error') {
+        say(`[sim] the simulation stopped on an error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        process.exitCode = 1;
+      }
+      const stats = pingStats?.();
+      say(`[sim] stopped after ${(bed.scheduler.now() / 1000).toFixed(1)} s${stats ? `: ${stats.sent} pings, ${stats.answered} answered` : ''}`);
+      terminal?.unbind();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  });
+  const onSignal = (): void => quit(0);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  runner.start();
+}
+
+main(process.argv.slice(2));
