@@ -156,7 +156,7 @@ export class NapptForwarder implements Service {
       // Mappings name the old public address to their peers; they cannot survive it.
       const flushed = this.napt.flush(() => true);
       this.stats.events[Event.MAPPINGS_FLUSHED] += flushed;
-      this.fragments.forget(undefined);
+      this.stats.drops[Drop.FRAGMENT_HOLD_TIMEOUT] += this.fragments.forget(undefined);
       this.log(link ? `nappt: public address ${ipToString(link.address)}` : 'nappt: no public address');
     }
   }

@@ -67,13 +67,14 @@ export class FragmentMemory {
     return NO_TARGET;
   }
 
-  /** Forget every entry that leads to `target` (its lease ended) or all of them. */
-  forget(target: number | undefined): void {
+  /** Forget every entry that leads to `target` (its lease ended), or everything. Returns held fragments dropped. */
+  forget(target: number | undefined): number {
     for (let i = 0; i < this.capacity; i++) if (target === undefined || this.target[i] === target) this.expiresAt[i] = 0;
-    if (target === undefined) {
-      this.holdLength.fill(0);
-      this.held = 0;
-    }
+    if (target !== undefined) return 0;
+    const dropped = this.held;
+    this.holdLength.fill(0);
+    this.held = 0;
+    return dropped;
   }
 
   /** Copy an early fragment (IP packet bytes) into a hold slot. False when no slot is free or it is too big. */
