@@ -22,7 +22,7 @@ function ipFrame(dstMac: Uint8Array, srcMac: Uint8Array, src: number, dst: numbe
   return frame;
 }
 
-export function echoFrame(dstMac: Uint8Array, srcMac: Uint8Array, src: number, dst: number, ident: number, seq: number, data = new Uint8Array(16), reply = false): Uint8Array {
+export function echoFrame(dstMac: Uint8Array, srcMac: Uint8Array, src: number, dst: number, ident: number, seq: number, data: Uint8Array = new Uint8Array(16), reply = false): Uint8Array {
   const frame = ipFrame(dstMac, srcMac, src, dst, IpProtocol.ICMP, 8 + data.length);
   emitIcmp({ kind: reply ? 'echo-reply' : 'echo-request', ident, seq, data }, frame, 34);
   return frame;
