@@ -587,7 +587,7 @@ export class DhcpServer implements LeaseDirectory {
       this.blocks.activate(lease.key);
     }
     this.knownAddresses.add(lease.ip);
-    const leaseSeconds = phoneClass ? this.config.leaseTime : this.config.guestLeaseTime;
+    const leaseSeconds = this.leaseSecondsOf(lease);
     lease.state = 'bound';
     lease.expiresAt = now + leaseSeconds * 1000;
     this.noteDue(lease.expiresAt);
@@ -600,6 +600,10 @@ export class DhcpServer implements LeaseDirectory {
       this.heldAcks.push({ lease, version: lease.version, output: ack });
       this.count('ack-held');
     } else out.push(ack);
+  }
+
+  private leaseSecondsOf(lease: Lease): number {
+    return lease.phoneClass ? this.config.leaseTime : this.config.guestLeaseTime;
   }
 
   private assignSlot(lease: Lease): void {
@@ -621,6 +625,7 @@ export class DhcpServer implements LeaseDirectory {
       lease.state = 'expired';
       lease.expiresAt = now;
     } else {
+      lease.state = 'idle';
       this.forget(lease);
     }
   }
@@ -809,7 +814,7 @@ export class DhcpServer implements LeaseDirectory {
   }
 
   /** The store finished (or failed) writing a 'persist' output's records. */
-  persisted(ticket: number, ok: boolean): DhcpOutput[] {
+  persisted(ticket: number, ok: boolean, now: number): DhcpOutput[] {
     const out: DhcpOutput[] = [];
     if (!this.flushing || this.flushing.ticket !== ticket) return out;
     const { versions } = this.flushing;
@@ -826,8 +831,13 @@ export class DhcpServer implements LeaseDirectory {
     }
     const still: HeldAck[] = [];
     for (const held of this.heldAcks) {
-      if (held.lease.durableVersion >= held.version && held.lease.state === 'bound') out.push(held.output);
-      else if (held.lease.state === 'bound') still.push(held);
+      if (held.lease.durableVersion >= held.version && held.lease.state === 'bound') {
+        // The client's lease starts when it gets the ACK: never let ours end before its own.
+        held.lease.expiresAt = now + this.leaseSecondsOf(held.lease) * 1000;
+        held.lease.info = undefined;
+        this.noteDue(held.lease.expiresAt);
+        out.push(held.output);
+      } else if (held.lease.state === 'bound') still.push(held);
     }
     this.heldAcks = still;
     this.startFlush(out);
