@@ -26,6 +26,11 @@ export interface SimBoardOptions {
   readonly rxQueueFrames?: number;
   /** Time between power off and power on when the firmware calls reboot(). */
   readonly rebootDelayMs?: number;
+  /**
+   * Overwrite every received frame with 0xa5 after its batch, as the native runtime reuses its
+   * receive ring: firmware that keeps a view past onFrame then sees garbage instead of passing by luck.
+   */
+  readonly scribbleReceivedFrames?: boolean;
 }
 
 export interface SimPortStats {
@@ -55,6 +60,7 @@ export class SimPort implements Pluggable, FrameReceiver {
     readonly mtu: number,
     private readonly board: SimBoard<unknown>,
     private readonly rxQueueFrames: number,
+    private readonly scribble: boolean,
   ) {}
 
   plug(end: LinkEnd): void {
@@ -132,6 +138,7 @@ export class SimPort implements Pluggable, FrameReceiver {
       port.onFrame?.(frame);
     }
     if (port === this.current) port.onBatchEnd?.();
+    if (this.scribble) for (const frame of batch) frame.fill(0xa5);
   }
 
   private notifyLink(up: boolean): void {
@@ -174,10 +181,11 @@ export class SimBoard<F = unknown> {
     this.info = boardInfo(this.spec);
     this.console = new SimConsole(this.scheduler, { baud: this.spec.console.baud });
     const rxQueueFrames = options.rxQueueFrames ?? 512;
+    const scribble = options.scribbleReceivedFrames ?? false;
     const macs = { lan: simMac(this.spec, 'lan', options.seed), wan: simMac(this.spec, 'wan', options.seed) };
     this.ports = {
-      lan: new SimPort('lan', macs.lan, this.spec.ports.lan.mtu, this as SimBoard<unknown>, rxQueueFrames),
-      wan: new SimPort('wan', macs.wan, this.spec.ports.wan.mtu, this as SimBoard<unknown>, rxQueueFrames),
+      lan: new SimPort('lan', macs.lan, this.spec.ports.lan.mtu, this as SimBoard<unknown>, rxQueueFrames, scribble),
+      wan: new SimPort('wan', macs.wan, this.spec.ports.wan.mtu, this as SimBoard<unknown>, rxQueueFrames, scribble),
     };
     const flashSpec = this.spec.flash;
     this.flashNow =

@@ -21,13 +21,13 @@ export class FrameLog {
   /** Keeps at most `limit` records (later ones are counted, not kept) so a long run cannot eat RAM. */
   constructor(private readonly limit = 1_000_000) {}
 
-  /** The frame must be a private copy (links record the copy they deliver). */
+  /** Keeps its own copy of the frame: receivers may rewrite theirs in place (NAPPT does). */
   record(entry: FrameRecord): void {
     if (this.records.length >= this.limit) {
       this.overflow++;
       return;
     }
-    this.records.push(entry);
+    this.records.push({ ...entry, frame: entry.frame.slice() });
   }
 
   entries(): readonly FrameRecord[] {

@@ -21,6 +21,7 @@ function scenario(seed: number): Outcome {
   const bed = new Testbed<Firmware>({
     seed,
     frameLog: true,
+    scribbleReceivedFrames: true,
     conditions: { latencyMs: 0.3, jitterMs: 0.4, loss: 0.05, duplicate: 0.02, reorder: 0.05, reorderDelayMs: 2 },
   });
   const hosts = [10, 11, 12, 13].map((n) =>
