@@ -140,6 +140,7 @@ export class DhcpServer implements LeaseDirectory {
   private offersGuest = 0;
 
   private nextDue = Infinity;
+  private dueDirty = false;
   private rogueProbeAt: number | undefined = 0;
   private rogueListenUntil: number | undefined;
   private rogueXid = 0;
@@ -269,6 +270,7 @@ export class DhcpServer implements LeaseDirectory {
   /** Handle one datagram that arrived on UDP port 67. */
   process(input: DhcpInput, now: number): DhcpOutput[] {
     const out: DhcpOutput[] = [];
+    this.dueDirty = true; // any state change may move a deadline
     this.handle(input, input.payload, now, out, 0);
     this.startFlush(out);
     return out;
@@ -763,6 +765,7 @@ export class DhcpServer implements LeaseDirectory {
     const out: DhcpOutput[] = [];
     const parked = this.probing.get(ip);
     if (!parked) return out;
+    this.dueDirty = true;
     this.probing.delete(ip);
     if (inUse) {
       this.count('probe-conflict');
@@ -897,11 +900,23 @@ export class DhcpServer implements LeaseDirectory {
 
   // ---------------------------------------------------------------- time
 
-  private noteDue(at: number): void {
-    if (at < this.nextDue) this.nextDue = at;
+  /** A deadline moved: pollAt recomputes (lazily, once) so it is exact, never early or late. */
+  private noteDue(_at: number): void {
+    this.dueDirty = true;
+  }
+
+  private recomputeDue(): void {
+    let next = Infinity;
+    for (const lease of this.byKey.values()) {
+      if ((lease.state === 'offered' || lease.state === 'bound') && lease.expiresAt < next) next = lease.expiresAt;
+    }
+    for (const until of this.declined.values()) if (until < next) next = until;
+    this.nextDue = next;
+    this.dueDirty = false;
   }
 
   pollAt(): number | undefined {
+    if (this.dueDirty) this.recomputeDue();
     let at = this.nextDue;
     const probing = this.network !== undefined && this.config.enabled;
     if (probing && this.rogueProbeAt !== undefined && this.rogueProbeAt < at) at = this.rogueProbeAt;
@@ -912,7 +927,6 @@ export class DhcpServer implements LeaseDirectory {
   /** Run what is due at `now`: lapsed offers, expired leases, quarantines, rogue-server probes. */
   dispatch(now: number): DhcpOutput[] {
     const out: DhcpOutput[] = [];
-    let next = Infinity;
     for (const lease of Array.from(this.byKey.values())) {
       if (lease.state === 'offered' && lease.expiresAt <= now) this.lapseOffer(lease, now);
       else if (lease.state === 'bound' && lease.expiresAt <= now) {
@@ -920,13 +934,9 @@ export class DhcpServer implements LeaseDirectory {
         this.blocks.end(lease.key, now);
         this.emitEvent('expired', lease);
       }
-      if ((lease.state === 'offered' || lease.state === 'bound') && lease.expiresAt < next) next = lease.expiresAt;
     }
-    for (const [ip, until] of this.declined) {
-      if (until <= now) this.declined.delete(ip);
-      else if (until < next) next = until;
-    }
-    this.nextDue = next;
+    for (const [ip, until] of this.declined) if (until <= now) this.declined.delete(ip);
+    this.recomputeDue();
     this.rogueDispatch(now, out);
     this.startFlush(out);
     return out;
