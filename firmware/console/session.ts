@@ -75,6 +75,11 @@ export class ConsoleSession implements Service {
     }
   }
 
+  /** True while a command runs, waits for an answer, or pages its output. */
+  busy(): boolean {
+    return this.state === 'running' || this.state === 'paging';
+  }
+
   history(): readonly string[] {
     return this.editor.historyEntries();
   }

@@ -20,7 +20,14 @@ export interface Rig {
   readonly screen: Screen;
   /** Run `line`, return the screen rows it produced (without the echoed command and the prompt). */
   command(line: string, ms?: number): string[];
+  /** Same, for commands that wait on flash or the network: lets promises settle as time passes. */
+  commandAsync(line: string, maxMs?: number): Promise<string[]>;
+  /** Let virtual time pass in steps, settling promises between steps, until `done` or `maxMs`. */
+  settle(done: () => boolean, maxMs?: number): Promise<void>;
 }
+
+/** Let pending promise callbacks run (flash completions resolve through them). */
+export const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface Instance {
   readonly hal: Hal;
@@ -73,6 +80,20 @@ export function consoleRig(options: RigOptions = {}): Rig {
       rig.type(line + '\r', ms);
       // Rows from the one holding the echoed command to the new prompt.
       return screen.rows.slice(before, -1).map((r) => r.trimEnd());
+    },
+    async commandAsync(line, maxMs = 20000) {
+      const before = screen.rows.length;
+      rig.type(line + '\r', 5);
+      await rig.settle(() => !rig.instance().console.session.busy(), maxMs);
+      return screen.rows.slice(before, -1).map((r) => r.trimEnd());
+    },
+    async settle(done, maxMs = 20000) {
+      const deadline = board.scheduler.now() + maxMs;
+      await flush();
+      while (!done() && board.scheduler.now() < deadline) {
+        board.scheduler.runFor(5);
+        await flush();
+      }
     },
   };
   return rig;

@@ -1,7 +1,7 @@
 // `show running-config`: the configuration as commands that, pasted into a fresh router, rebuild it.
 // Wrapped in `configure` ... `end` so cross-key rules are checked once, on the whole result.
 import { CONFIG_KEYS } from '../../config/schema';
-import { DEFAULT_CONFIG, phoneClassesEqual, type PhoneClass, type RouterConfig } from '../../config/model';
+import { DEFAULT_CONFIG, phoneClassKey, type PhoneClass, type RouterConfig } from '../../config/model';
 import { quoteIfNeeded } from '../../config/valueTypes';
 
 export function runningConfigLines(config: RouterConfig, hostname: string): string[] {
@@ -10,11 +10,7 @@ export function runningConfigLines(config: RouterConfig, hostname: string): stri
     if (!Object.prototype.hasOwnProperty.call(config.values, def.key)) continue;
     lines.push(`set ${def.key} ${def.type.format(config.values[def.key])}`);
   }
-  if (!phoneClassesEqual(config.phoneClasses, DEFAULT_CONFIG.phoneClasses)) {
-    // The built-in classes were changed: start from none so order and content replay exactly.
-    lines.push('no phone-class all');
-    for (const phoneClass of config.phoneClasses) lines.push(...phoneClassLines(phoneClass));
-  }
+  lines.push(...phoneClassChanges(config.phoneClasses, DEFAULT_CONFIG.phoneClasses));
   lines.push('end');
   return lines;
 }
@@ -33,5 +29,26 @@ export function phoneClassLines(c: PhoneClass): string[] {
     lines.push(option.text !== undefined ? `${p} option ${option.code} text ${quoteIfNeeded(option.text)}` : `${p} option ${option.code} hex ${option.hex}`);
   }
   for (const key of Object.keys(c.vars)) lines.push(`${p} var ${key} ${quoteIfNeeded(c.vars[key])}`);
+  return lines;
+}
+
+/**
+ * Commands that turn the built-in class list into `current`: the built-ins kept unchanged (in
+ * order) stay, the others are removed with `no phone-class`, and every other class is defined in
+ * full, in order, after them (a changed built-in is removed, then defined again).
+ */
+export function phoneClassChanges(current: readonly PhoneClass[], builtIn: readonly PhoneClass[]): string[] {
+  const kept: string[] = [];
+  let next = 0; // built-ins before this index can no longer be kept in order
+  let prefix = 0;
+  for (const c of current) {
+    const at = builtIn.findIndex((b, i) => i >= next && b.name === c.name && phoneClassKey(b) === phoneClassKey(c));
+    if (at < 0) break;
+    kept.push(c.name);
+    next = at + 1;
+    prefix++;
+  }
+  const lines = builtIn.filter((b) => !kept.includes(b.name)).map((b) => `no phone-class ${b.name}`);
+  for (const c of current.slice(prefix)) lines.push(...phoneClassLines(c));
   return lines;
 }

@@ -165,7 +165,7 @@ export function showCommands(ctx: CommandContext): CommandNode[] {
   return [{ word: 'show', help: 'Show router state', children: show }];
 }
 
-export async function imageList(ctx: CommandContext, io: CommandIO): Promise<void> {
+export function imageList(ctx: CommandContext, io: CommandIO): void {
   const store = ctx.router.store;
   if (!store) {
     io.print('% Store is not mounted');
