@@ -289,7 +289,7 @@ export class DhcpServer implements LeaseDirectory {
     if (isDhcpError(message)) return this.drop(message);
     if (message.op !== BOOTREQUEST) return this.drop('not-request');
     const name = MESSAGE_TYPE_NAMES[message.messageType];
-    this.count(`rx.${name ?? 'bootp'}`);
+    if (probes === 0) this.count(`rx.${name ?? 'bootp'}`); // a re-run after a probe is not a new message
     if (message.messageType === 0) return this.drop('bootp');
     if (message.htype !== 1 || message.hlen !== 6) return this.drop('not-ethernet');
     if (message.giaddr !== 0) return this.drop('relayed');
@@ -465,7 +465,7 @@ export class DhcpServer implements LeaseDirectory {
   ): void {
     const mac = chaddrOf(message);
     const { phoneClass, known, reason } = this.admission(message);
-    if (!phoneClass && reason) this.count(`admission.${reason}`);
+    if (!phoneClass && reason && probes === 0) this.count(`admission.${reason}`);
     if (!known) return this.drop('unknown-client-ignored');
     const key = clientKeyOf(message);
     for (const parked of this.probing.values()) if (parked.key === key) return this.drop('probe-pending');
