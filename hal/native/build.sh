@@ -64,7 +64,7 @@ build_arch() {
     touch "$qdir/done"
   fi
   local hash
-  hash=$( (cat "$here"/src/*.c "$here"/src/*.h "$here/build.sh"; echo "$qhash $cc") | sha256sum | cut -c1-16)
+  hash=$( (cat "$here"/src/*.c "$here"/src/*.h "$here"/tools/*.c "$here/build.sh"; echo "$qhash $cc") | sha256sum | cut -c1-16)
   if [[ $force == 0 && -x $out/plugboard && -f $out/hash && $(cat "$out/hash") == "$hash" ]]; then
     echo "build.sh: $arch up to date ($out/plugboard)"
     return 0
@@ -77,6 +77,10 @@ build_arch() {
   local strip=${cc%gcc}strip
   command -v "$strip" >/dev/null || strip=strip
   "$strip" -o "$out/plugboard" "$out/plugboard.debug" || return 1
+  if [[ $arch == "$(uname -m)" ]]; then
+    # The rig's frame injector (host only; tests run it in namespaces).
+    "$cc" -O2 -Wall -o "$out/pbinject" "$here/tools/pbinject.c" || return 1
+  fi
   echo "$hash" >"$out/hash"
   echo "build.sh: built $arch ($(stat -c %s "$out/plugboard") bytes stripped) -> $out/plugboard"
 }
