@@ -46,7 +46,9 @@ import {
   emitIcmp,
   icmpEchoIdent,
   icmpEchoSeq,
+  icmpQuoteLength,
   isIcmpError,
+  UnreachableCode,
 } from '../wire/icmp';
 import { UDP_HEADER_LEN, checkUdp, fillUdpChecksum, udpDstPort, udpLength, udpSrcPort, verifyUdpChecksum, writeUdpHeader, UdpError } from '../wire/udp';
 import { ArpCache } from './arp-cache';
@@ -348,7 +350,11 @@ class IPv4Stack implements RouterStack {
     const dst = ipv4Dst(frame, ip);
     if (!verifyUdpChecksum(frame, l4, src, dst)) return counters.outcome(UdpError.BadChecksum);
     const binding = state.udp.get(udpDstPort(frame, l4));
-    if (binding === undefined) return counters.outcome('udp.no-listener');
+    if (binding === undefined) {
+      // RFC 1122 4.1.3.1: SHOULD say port unreachable; 3.2.2: never about a broadcast, and within the ICMP rate.
+      if (!broadcast && (frame[ETH_DST] & 1) === 0 && src !== 0 && this.icmpBucket.take(this.hal.now())) this.sendPortUnreachable(state, frame, ip, end);
+      return counters.outcome('udp.no-listener');
+    }
     const datagram: Datagram = {
       port: state.name,
       srcMac: frame.subarray(ETH_SRC, ETH_SRC + 6),
@@ -475,6 +481,17 @@ class IPv4Stack implements RouterStack {
     reply.set(frame.subarray(ETH_SRC, ETH_SRC + 6), ETH_DST);
     this.transmit(state, reply);
     return 'icmp.echo-replied';
+  }
+
+  /** ICMP destination unreachable (port) quoting the datagram's IP header and first 8 bytes. */
+  private sendPortUnreachable(state: PortState, frame: Uint8Array, ip: number, end: number): void {
+    const quote = icmpQuoteLength(frame, ip, end);
+    const at = this.writeIpHeaders(state, ipv4Dst(frame, ip), ipv4Src(frame, ip), IpProtocol.ICMP, ICMP_HEADER_LEN + quote);
+    emitIcmp({ kind: 'destination-unreachable', code: UnreachableCode.Port, nextHopMtu: 0, invoking: frame.subarray(ip, ip + quote) }, this.scratch, at);
+    const reply = this.scratch.subarray(0, at + ICMP_HEADER_LEN + quote);
+    reply.set(frame.subarray(ETH_SRC, ETH_SRC + 6), ETH_DST);
+    this.counters_.event('icmp.unreachable-sent');
+    this.transmit(state, reply);
   }
 
   private sendArp(state: PortState, operation: ArpOperation, dstMac: Uint8Array, targetMac: Uint8Array, targetIp: number, senderIp: number): void {

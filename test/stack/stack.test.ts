@@ -262,6 +262,27 @@ test('UDP: bind, receive with source address and port, broadcast flag; ports are
   assertAccounted(stack);
 });
 
+test('UDP to a port nobody listens on: ICMP port unreachable quoting the header + 8 bytes, never for broadcasts', () => {
+  const { hal, stack, routerMac } = setup();
+  const datagram = udpFrame(routerMac, HOST_MAC, HOST_IP, 40000, ROUTER_IP, 99, Uint8Array.from({ length: 30 }, (_, i) => i));
+  hal.ports.lan.deliver(datagram);
+  const [error] = hal.ports.lan.take();
+  const d = decodeIp(error);
+  assert.equal([...d.eth.dst], [...HOST_MAC]);
+  assert.is(d.ip.src, ROUTER_IP);
+  assert.is(d.ip.dst, HOST_IP);
+  const icmp = ok<IcmpRepr>(parseIcmp(error, d.l4, d.end));
+  if (icmp.kind !== 'destination-unreachable') throw new Error(icmp.kind);
+  assert.is(icmp.code, 3);
+  assert.equal([...icmp.invoking], [...datagram.subarray(14, 14 + 28)]);
+  hal.ports.lan.deliver(udpFrame(BROADCAST, HOST_MAC, HOST_IP, 40000, 0xffffffff, 99, Uint8Array.from([1])));
+  hal.ports.lan.deliver(udpFrame(routerMac, HOST_MAC, 0, 68, ROUTER_IP, 99, Uint8Array.from([1])));
+  assert.is(hal.ports.lan.take().length, 0, 'silent about broadcasts and unaddressed senders');
+  assert.is(stack.frameOutcomes()['udp.no-listener'], 3);
+  assert.is(stack.counters()['icmp.unreachable-sent'], 1);
+  assertAccounted(stack);
+});
+
 test('UDP: ephemeral ports come from 49152-65535 and are never handed out twice', () => {
   const { stack } = setup();
   const seen = new Set<number>();
