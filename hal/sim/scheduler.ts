@@ -79,6 +79,50 @@ export class Scheduler {
     return true;
   }
 
+  /**
+   * Like runUntil, for firmware that awaits promises (flash completions, the store): before the
+   * clock moves past an instant, `yieldToJobs` is awaited so every promise continuation triggered at
+   * that instant runs at that virtual time. Node callers pass `() => new Promise((r) => setImmediate(r))`
+   * (a macrotask, so the whole microtask queue drains first).
+   */
+  async runUntilAsync(time: number, yieldToJobs: () => Promise<void>, maxEvents = Number.POSITIVE_INFINITY): Promise<void> {
+    let budget = maxEvents;
+    for (;;) {
+      let next = this.nextTime();
+      if (next === undefined || next > this.time) {
+        // Continuations of what just ran may schedule more work at this instant: let them first.
+        await yieldToJobs();
+        next = this.nextTime();
+      }
+      if (next === undefined || next > time || budget-- <= 0) break;
+      this.step();
+    }
+    if (time > this.time) this.time = time;
+  }
+
+  runForAsync(durationMs: number, yieldToJobs: () => Promise<void>, maxEvents?: number): Promise<void> {
+    return this.runUntilAsync(this.time + durationMs, yieldToJobs, maxEvents);
+  }
+
+  /** Like runUntilTrue, with promise continuations run at each instant (see runUntilAsync). */
+  async runUntilTrueAsync(done: () => boolean, timeoutMs: number, yieldToJobs: () => Promise<void>): Promise<boolean> {
+    const deadline = this.time + timeoutMs;
+    for (;;) {
+      if (done()) return true;
+      let next = this.nextTime();
+      if (next === undefined || next > this.time) {
+        await yieldToJobs();
+        if (done()) return true;
+        next = this.nextTime();
+      }
+      if (next === undefined || next > deadline) {
+        this.time = Math.max(this.time, deadline);
+        return done();
+      }
+      this.step();
+    }
+  }
+
   pending(): number {
     return this.heap.length - this.cancelled.size;
   }

@@ -63,8 +63,16 @@ export class Testbed<F = unknown> {
     return link;
   }
 
-  /** Advance virtual time. */
+  /** Advance virtual time (synchronously: promise continuations wait until the caller awaits). */
   run(ms: number): void {
     this.board.scheduler.runFor(ms);
+  }
+
+  /**
+   * Advance virtual time letting promise continuations run at the instant they were triggered
+   * (needed once the firmware awaits flash). `yieldToJobs` as in Scheduler.runUntilAsync.
+   */
+  runAsync(ms: number, yieldToJobs: () => Promise<void>): Promise<void> {
+    return this.board.scheduler.runForAsync(ms, yieldToJobs);
   }
 }

@@ -77,4 +77,37 @@ test('the same seed gives the same random stream; different seeds differ', () =>
   for (const n of buckets) assert.ok(n > 800 && n < 1200, `bucket ${n}`);
 });
 
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+test('async run: promise continuations run at the virtual instant that resolved them', async () => {
+  const s = new Scheduler();
+  // An "operation" completes through the scheduler; the awaiting code then starts the next one.
+  const op = (ms: number): Promise<number> => new Promise((resolve) => s.after(ms, () => resolve(s.now())));
+  const seen: number[] = [];
+  let finished = false;
+  void (async () => {
+    for (let i = 0; i < 5; i++) seen.push(await op(10));
+    finished = true;
+  })();
+  await s.runForAsync(1000, tick);
+  assert.ok(finished);
+  assert.equal(seen, [10, 20, 30, 40, 50], 'each await continues at its completion time, not at the end of the run');
+  assert.is(s.now(), 1000);
+});
+
+test('async runUntilTrue: waits through chains of awaits and stops as soon as the condition holds', async () => {
+  const s = new Scheduler();
+  let done = false;
+  void (async () => {
+    await Promise.resolve();
+    await new Promise<void>((resolve) => s.after(25, resolve));
+    await Promise.resolve();
+    done = true;
+  })();
+  assert.ok(await s.runUntilTrueAsync(() => done, 100, tick));
+  assert.is(s.now(), 25);
+  assert.not.ok(await s.runUntilTrueAsync(() => false, 100, tick));
+  assert.is(s.now(), 125);
+});
+
 test.run();
