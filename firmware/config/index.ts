@@ -10,6 +10,7 @@ export {
   getValue,
   newPhoneClass,
   phoneClassesEqual,
+  phoneClassKey,
   phoneClassNamed,
   settingsOf,
   withoutPhoneClass,

@@ -54,10 +54,14 @@ export function validateConfig(config: RouterConfig): ConfigProblem[] {
   for (const [startKey, endKey, what] of pools) {
     const start = v(startKey) as number;
     const end = v(endKey) as number;
+    let placed = true;
     for (const [key, ip] of [[startKey, start], [endKey, end]] as const) {
       if (!sameSubnet(ip, lan, prefix)) error(key, `${ipToString(ip)} is outside the LAN subnet ${subnet}`);
       else if (ip === network || ip === broadcast) error(key, `${ipToString(ip)} is the network or broadcast address of ${subnet}`);
+      else continue;
+      placed = false;
     }
+    if (!placed) continue; // order and coverage only mean something inside the subnet
     if (start > end) error(endKey, `${what} end ${ipToString(end)} is below its start ${ipToString(start)}`);
     else if (lan >= start && lan <= end) error(startKey, `the ${what} ${ipToString(start)}-${ipToString(end)} covers the router's own address ${ipToString(lan)}`);
   }
