@@ -12,6 +12,7 @@ import { DEFAULT_CONFIG, LiveConfig, settingsOf } from './config';
 import type { RouterConfig } from './config';
 import { ipToString } from './util/ipv4';
 import { macToString } from './util/mac';
+import { attachDhcp } from './dhcp/attach';
 
 export const FIRMWARE_NAME = 'Plugboard';
 export const FIRMWARE_VERSION = '0.1.0';
@@ -82,6 +83,8 @@ export function boot(hal: Hal, options: BootOptions = {}): Firmware {
 async function attachStoreServices(firmware: Firmware): Promise<void> {
   // The flash store and the saved configuration attach here once firmware/store exports mountStore.
   void firmware;
+  // DHCP (firmware/dhcp): restores its leases from firmware.store when mounted above, then serves the LAN.
+  firmware.dhcp = await attachDhcp(firmware);
 }
 
 function applyAddresses(firmware: Firmware, config: RouterConfig): void {

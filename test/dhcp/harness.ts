@@ -89,7 +89,7 @@ export class Harness {
 
   send(payload: Uint8Array, now: number, how: { broadcast?: boolean; srcIp?: number; port?: 'lan' | 'wan' } = {}): Sent[] {
     return this.run(
-      this.server.process({ port: how.port ?? 'lan', payload, srcIp: how.srcIp ?? 0, broadcast: how.broadcast ?? true }, now),
+      this.server.receive({ port: how.port ?? 'lan', payload, srcIp: how.srcIp ?? 0, broadcast: how.broadcast ?? true }, now),
       now,
     );
   }
