@@ -34,6 +34,7 @@ export const Drop = {
   HAIRPIN_NO_TARGET: 29,
   TX_FAILED: 30,
   FRAGMENT_TOO_SMALL: 31,
+  NOT_OUR_MAC: 32,
 } as const;
 export type Drop = (typeof Drop)[keyof typeof Drop];
 
@@ -70,6 +71,7 @@ export const DROP_NAMES: readonly string[] = [
   'hairpin-no-target',
   'tx-failed',
   'fragment-too-small',
+  'not-our-mac',
 ];
 
 /** Things that happened and were not drops. */

@@ -68,6 +68,8 @@ export interface ForwarderOptions {
   readonly log?: (line: string) => void;
   /** Seeds the pool's port choice (RFC 6056-style scattering, deterministic in simulation). */
   readonly seed?: number;
+  /** The router's port MACs: unicast frames to any other MAC (switch flooding) are not forwarded. */
+  readonly macs?: { readonly lan: Uint8Array; readonly wan: Uint8Array };
 }
 
 export type ReverseAnswer =
@@ -86,10 +88,11 @@ export class NapptForwarder implements Service {
   private config: NapptConfig;
   private readonly icmp: IcmpErrorBuilder;
   private readonly stack: ForwarderOptions['stack'];
-  private readonly leases: LeaseDirectory;
+  private leases: LeaseDirectory;
   private readonly now: () => number;
+  private readonly macs: ForwarderOptions['macs'];
   private readonly log: (line: string) => void;
-  private readonly unsubscribe: () => void;
+  private unsubscribe: () => void;
   private hasWan = false;
   private publicIp = 0;
   private wanNet = 0;
@@ -112,6 +115,7 @@ export class NapptForwarder implements Service {
     this.stack = options.stack;
     this.leases = options.leases;
     this.now = options.now;
+    this.macs = options.macs;
     this.log = options.log ?? (() => undefined);
     this.phones = new PhoneTable(config.maxPhones);
     const owner = this.phones.portOwner;
@@ -167,6 +171,56 @@ export class NapptForwarder implements Service {
 
   close(): void {
     this.unsubscribe();
+  }
+
+  /** Follow another lease table (the DHCP server attaches after the store mounts). */
+  setLeases(leases: LeaseDirectory): void {
+    this.unsubscribe();
+    for (const lease of this.leases.all()) this.onLease({ kind: 'released', lease });
+    this.leases = leases;
+    for (const lease of leases.all()) this.phones.bind(lease);
+    this.unsubscribe = leases.subscribe((event) => this.onLease(event));
+  }
+
+  /**
+   * Whether a WAN frame addressed to the public address belongs to the forwarder (a phone block, a
+   * NAPT mapping, a fragment, TCP) rather than to the router's own stack (its DHCP client, pings to
+   * the router). The stack treats everything sent to its address as local, so the WAN port asks
+   * this first (see attach.ts).
+   */
+  claimsInbound(frame: Uint8Array, ip: number): boolean {
+    if (!this.hasWan || frame.length < ip + IP_MIN_HEADER || frame[ip] >>> 4 !== 4) return false;
+    if (readIp(frame, ip + IP_DST) !== this.publicIp) return false;
+    if ((readU16(frame, ip + IP_FLAGS_FRAGMENT) & IP_FRAGMENT_OFFSET_MASK) !== 0) return true;
+    const protocol = frame[ip + IP_PROTOCOL];
+    const l4 = ip + (frame[ip] & 0x0f) * 4;
+    if (protocol === PROTO_UDP) {
+      if (frame.length < l4 + UDP_HEADER) return false;
+      return this.ownsPort(NaptProtocol.UDP, readU16(frame, l4 + L4_DST_PORT));
+    }
+    if (protocol === PROTO_ICMP) {
+      if (frame.length < l4 + ICMP_HEADER) return false;
+      const type = frame[l4];
+      if (icmpQueryKind(type) === 2) return this.ownsPort(NaptProtocol.ICMP, readU16(frame, l4 + ICMP_ID));
+      if (!isIcmpError(type)) return false;
+      const inner = l4 + ICMP_ERROR_EMBEDDED;
+      if (frame.length < inner + IP_MIN_HEADER || frame[inner] >>> 4 !== 4) return false;
+      const innerL4 = inner + (frame[inner] & 0x0f) * 4;
+      if (frame.length < innerL4 + 8) return false;
+      const innerProtocol = frame[inner + IP_PROTOCOL];
+      if (innerProtocol === PROTO_UDP) return this.ownsPort(NaptProtocol.UDP, readU16(frame, innerL4 + L4_SRC_PORT));
+      if (innerProtocol === PROTO_TCP) return this.ownsPort(NaptProtocol.TCP, readU16(frame, innerL4 + L4_SRC_PORT));
+      if (innerProtocol === PROTO_ICMP) return this.ownsPort(NaptProtocol.ICMP, readU16(frame, innerL4 + ICMP_ID));
+      return false;
+    }
+    // The router terminates no TCP and no other protocol on WAN: the forwarder takes and counts them.
+    return true;
+  }
+
+  private ownsPort(protocol: number, port: number): boolean {
+    const owner = this.phones.portOwner[port];
+    if (owner !== NO_PHONE) return this.phones.expiresAt[owner] > this.now();
+    return this.napt.findInbound(protocol, port, this.now()) !== NO_MAPPING;
   }
 
   private onLease(event: LeaseEvent): void {
@@ -237,6 +291,10 @@ export class NapptForwarder implements Service {
     const now = this.now();
     if (port === 'lan') this.stats.events[Event.FRAMES_LAN]++;
     else this.stats.events[Event.FRAMES_WAN]++;
+    if (this.macs !== undefined) {
+      const own = port === 'lan' ? this.macs.lan : this.macs.wan;
+      for (let i = 0; i < 6; i++) if (frame[i] !== own[i]) return this.drop(Drop.NOT_OUR_MAC);
+    }
     let bytes = frame;
     if (ipOffset !== ETH_HEADER_LENGTH) {
       // sendIpFrame wants IPv4 at 14: move the packet (VLAN-tagged frames only; not the hot path).

@@ -4,3 +4,4 @@ export { NapptForwarder, type ForwarderOptions, type WanLink, type ReverseAnswer
 export { Drop, Event, DROP_NAMES, EVENT_NAMES } from './drops';
 export type { BlockReport } from './phoneTable';
 export type { MappingReport } from './naptTable';
+export { attachForwarder, ipv4Offset } from './attach';
