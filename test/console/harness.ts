@@ -5,6 +5,9 @@ import { Reactor } from '../../firmware/reactor';
 import { createConsole, type ConsoleRouter, type RouterConsole } from '../../firmware/console';
 import { DEFAULT_CONFIG, LiveConfig, type RouterConfig } from '../../firmware/config';
 import type { Hal } from '../../hal/hal';
+import { loadConfig, type LoadOutcome } from '../../firmware/config';
+import { mountStore } from '../../firmware/store';
+import type { Store } from '../../firmware/store/types';
 import { Screen } from './terminal';
 import simBoardJson from '../../board/sim.json';
 
@@ -31,9 +34,12 @@ export const flush = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 export interface Instance {
   readonly hal: Hal;
-  readonly router: ConsoleRouter;
-  readonly console: RouterConsole;
+  router: ConsoleRouter;
+  console: RouterConsole;
   readonly reactor: Reactor;
+  /** With a store: resolves once it is mounted, the configuration loaded and the console started. */
+  readonly ready: Promise<void>;
+  loadOutcome?: LoadOutcome;
 }
 
 export interface RigOptions {
@@ -41,6 +47,8 @@ export interface RigOptions {
   readonly config?: RouterConfig;
   /** Fill in services on the router before the console starts. */
   readonly setup?: (router: ConsoleRouter, hal: Hal) => void;
+  /** Mount the flash store at boot and load the saved configuration from it (as the firmware does). */
+  readonly withStore?: boolean;
 }
 
 export function consoleRig(options: RigOptions = {}): Rig {
@@ -49,21 +57,36 @@ export function consoleRig(options: RigOptions = {}): Rig {
   board.console.onOutput = (bytes) => screen.write(new TextDecoder().decode(bytes));
   board.start((hal) => {
     const reactor = new Reactor(hal);
-    const router: ConsoleRouter = {
-      firmwareVersion: '0.1.0-test',
-      board: hal.board,
-      ports: hal.ports,
-      now: () => hal.now(),
-      wallClock: () => hal.wallClock(),
-      randomFill: (into) => hal.randomFill(into),
-      reboot: () => hal.reboot(),
-      config: new LiveConfig(options.config ?? DEFAULT_CONFIG),
+    const startConsole = (config: RouterConfig, saved: RouterConfig, store?: Store): Pick<Instance, 'router' | 'console'> => {
+      const router: ConsoleRouter = {
+        firmwareVersion: '0.1.0-test',
+        board: hal.board,
+        ports: hal.ports,
+        now: () => hal.now(),
+        wallClock: () => hal.wallClock(),
+        randomFill: (into) => hal.randomFill(into),
+        reboot: () => hal.reboot(),
+        config: new LiveConfig(config, saved),
+        store,
+      };
+      options.setup?.(router, hal);
+      const routerConsole = createConsole(router, hal.console, () => reactor.reschedule());
+      reactor.add(routerConsole.session);
+      routerConsole.session.start(hal.now());
+      return { router, console: routerConsole };
     };
-    options.setup?.(router, hal);
-    const routerConsole = createConsole(router, hal.console, () => reactor.reschedule());
-    reactor.add(routerConsole.session);
-    routerConsole.session.start(hal.now());
-    return { hal, router, console: routerConsole, reactor };
+    if (!options.withStore) {
+      const initial = options.config ?? DEFAULT_CONFIG;
+      return { hal, reactor, ready: Promise.resolve(), ...startConsole(initial, initial) };
+    }
+    const instance = { hal, reactor } as Instance;
+    (instance as { ready: Promise<void> }).ready = (async () => {
+      const store = await mountStore(hal.flash, { now: () => hal.now(), wallClock: () => hal.wallClock() });
+      const outcome = await loadConfig(store);
+      instance.loadOutcome = outcome;
+      Object.assign(instance, startConsole(outcome.config, outcome.config, store));
+    })();
+    return instance;
   });
   const rig: Rig = {
     board,
