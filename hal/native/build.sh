@@ -70,7 +70,7 @@ build_arch() {
     return 0
   fi
   # Static so the same file runs on a router's musl userland and under qemu-user.
-  if ! "$cc" "${OUR_FLAGS[@]}" -I"$qjs" -static -o "$out/plugboard.debug" "$here"/src/*.c "$qdir"/*.o -lm -lpthread; then
+  if ! "$cc" "${OUR_FLAGS[@]}" -I"$qjs" -static -o "$out/plugboard.debug" "$here"/src/*.c "$qdir"/*.o -lm -lpthread $( [[ $arch == mipsel || $arch == armhf ]] && echo -latomic ); then
     echo "build.sh: linking the $arch runtime failed" >&2
     return 1
   fi
