@@ -1,7 +1,7 @@
 // Fragments both ways (shallow virtual reassembly with a bounded hold), WAN-MTU fragmentation, hairpinning.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { GUEST, PHONE_A, PHONE_B, PUBLIC_IP, WAN_HOST, bytes, checksumProblems, fromPhone, fromWan, ipv4Frame, makeRig, parse, udpSegment, type Rig } from './harness';
+import { GUEST, PHONE_A, PHONE_B, PUBLIC_IP, WAN_HOST, bytes, checksumProblems, fromPhone, ipv4Frame, makeRig, parse, udpSegment, type Rig } from './harness';
 import { internetChecksum, pseudoHeaderSum } from '../../firmware/wire/checksum';
 
 /** Split a UDP datagram into IP fragments of `chunk` payload bytes (multiple of 8). */

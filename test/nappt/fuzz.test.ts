@@ -19,7 +19,7 @@ function templates(rng: Rng): { side: 'lan' | 'wan'; frame: Uint8Array }[] {
   const out: { side: 'lan' | 'wan'; frame: Uint8Array }[] = [];
   for (let i = 0; i < 64; i++) {
     const h = hosts[r(3)];
-    const port = r(2) ? h === GUEST ? 30000 + r(1000) : ('block' in h ? h.block.first + r(512) : 0) : 1024 + r(60000);
+    const port = r(2) ? (h === GUEST ? 30000 + r(1000) : (h as typeof PHONE_A).block.first + r(512)) : 1024 + r(60000);
     const remote = r(4) ? WAN_HOST : ip('203.0.113.' + r(256));
     const fragment = r(8) === 0 ? 0x2000 : r(8) === 0 ? 0x2000 | (1 + r(100)) : r(4) === 0 ? 0x4000 : 0;
     const ttl = r(10) === 0 ? 1 : 64;

@@ -85,7 +85,7 @@ export function udpSegment(src: number, dst: number, srcPort: number, dstPort: n
   return seg;
 }
 
-export function tcpSegment(src: number, dst: number, srcPort: number, dstPort: number, flags: number, options: number[] = [], data = new Uint8Array(0)): Uint8Array {
+export function tcpSegment(src: number, dst: number, srcPort: number, dstPort: number, flags: number, options: number[] = [], data: Uint8Array = new Uint8Array(0)): Uint8Array {
   const headerLength = 20 + Math.ceil(options.length / 4) * 4;
   const seg = new Uint8Array(headerLength + data.length);
   put16(seg, 0, srcPort);
