@@ -10,7 +10,7 @@ import { readPcap, writePcap } from './pcap';
 import { BUNDLE, HOST_BOARD } from './topology';
 
 export const SELF_TEST = {
-  lan: { routerMac: '02:50:42:00:00:01', routerIp: '192.168.50.1', hostMac: '02:00:00:00:01:0a', hostIp: '192.168.50.10', prefix: 24 },
+  lan: { routerMac: '02:50:42:00:00:01', routerIp: '192.168.1.1', hostMac: '02:00:00:00:01:0a', hostIp: '192.168.1.10', prefix: 24 },
   wan: { routerMac: '02:50:42:00:00:02', routerIp: '198.51.100.1', hostMac: '02:00:00:00:02:02', hostIp: '198.51.100.2', prefix: 24 },
 } as const;
 
@@ -53,19 +53,32 @@ export interface SelfTestResult {
   readonly sentFrames: Record<'lan' | 'wan', number>;
 }
 
-/** Run the self-test in `dir` (fixture already written). `prefix` wraps the command (e.g. valgrind). */
-export function runSelfTest(command: readonly string[], dir: string, options: { exitAfterMs?: number; prefix?: readonly string[]; timeoutMs?: number } = {}): SelfTestResult {
+export interface SelfTestOptions {
+  /** 'full': firmware/main.ts boot() with its default configuration (LAN 192.168.1.1/24, WAN by DHCP);
+   *  'bringup' (default): the bring-up firmware with both addresses of SELF_TEST. */
+  readonly firmware?: 'full' | 'bringup';
+  readonly exitAfterMs?: number;
+  /** Wraps the command (e.g. valgrind). */
+  readonly prefix?: readonly string[];
+  readonly timeoutMs?: number;
+}
+
+/** Run the self-test in `dir` (fixture already written). */
+export function runSelfTest(command: readonly string[], dir: string, options: SelfTestOptions = {}): SelfTestResult {
+  const firmwareArgs =
+    options.firmware === 'full'
+      ? []
+      : ['--bringup', '--lan-address', `${SELF_TEST.lan.routerIp}/${SELF_TEST.lan.prefix}`, '--wan-address', `${SELF_TEST.wan.routerIp}/${SELF_TEST.wan.prefix}`];
   const argv = [
     ...(options.prefix ?? []),
     ...command,
     '--board', HOST_BOARD,
     '--self-test', dir,
     '--exit-after', String(options.exitAfterMs ?? 2500),
+    '--console', 'none',
     BUNDLE,
     '--',
-    '--bringup',
-    '--lan-address', `${SELF_TEST.lan.routerIp}/${SELF_TEST.lan.prefix}`,
-    '--wan-address', `${SELF_TEST.wan.routerIp}/${SELF_TEST.wan.prefix}`,
+    ...firmwareArgs,
   ];
   const started = Date.now();
   const run = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: options.timeoutMs ?? 60_000 });

@@ -27,7 +27,12 @@ export interface RigOptions {
   readonly wanPrefix?: number;
   /** Start the router at once (default true). */
   readonly startRouter?: boolean;
-  /** Extra arguments for the firmware (after `--`). Replaces the default bring-up arguments. */
+  /**
+   * 'bringup' (default): the bring-up firmware (stack, addresses from the command line, a small
+   * console); 'full': firmware/main.ts boot() with its saved or default configuration.
+   */
+  readonly firmware?: 'bringup' | 'full';
+  /** Arguments for the firmware (after `--`); replaces what `firmware` implies. */
   readonly firmwareArgs?: readonly string[];
   /** Flash file (kept across router restarts); default <state dir>/flash.img, size from the board. */
   readonly flashFile?: string;
@@ -89,7 +94,8 @@ export class Rig {
     this.routerNs = `${this.id}-router`;
     this.switchNs = `${this.id}-switch`;
     this.wanNs = `${this.id}-wan`;
-    this.lanAddress = options.lanAddress ?? '192.168.50.1';
+    // The full firmware's default LAN address (firmware/config/schema.ts), so both modes agree.
+    this.lanAddress = options.lanAddress ?? '192.168.1.1';
     this.lanPrefix = options.lanPrefix ?? 24;
     this.wanAddress = options.wanAddress ?? '198.51.100.1';
     this.wanHostAddress = options.wanHostAddress ?? '198.51.100.2';
@@ -204,10 +210,12 @@ export class Rig {
     return child;
   }
 
-  /** The default firmware arguments: the bring-up firmware with the rig's addresses. */
+  /** The firmware's arguments: given ones, none for the full firmware, or bring-up with the rig's addresses. */
   firmwareArgs(): string[] {
+    if (this.options.firmwareArgs) return this.options.firmwareArgs.slice();
+    if (this.options.firmware === 'full') return [];
     return (
-      this.options.firmwareArgs?.slice() ?? [
+      [
         '--bringup',
         '--lan-address',
         `${this.lanAddress}/${this.lanPrefix}`,
