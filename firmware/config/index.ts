@@ -27,3 +27,5 @@ export { loadConfig, saveConfig, type LoadOutcome } from './persist';
 export { hashPassword, isPasswordHash, verifyPassword, PASSWORD_ITERATIONS } from './password';
 export { crc32 } from './crc32';
 export { LiveConfig, type ConfigListener, type ProposeResult } from './live';
+export { applyLiveChanges } from './apply';
+export { loadBootConfig, type BootConfigLog } from './boot';

@@ -29,6 +29,19 @@ export class LiveConfig {
     return this.config;
   }
 
+  /**
+   * Boot only: the configuration loaded from flash becomes the running, booted and saved one at
+   * once (listeners hear what changed). It was validated when saved; problems found now are returned.
+   */
+  adopt(loaded: RouterConfig): ConfigProblem[] {
+    const changed = changedKeys(this.config, loaded);
+    this.config = loaded;
+    this.booted = loaded;
+    this.saved = loaded;
+    if (changed.length > 0) for (const listener of this.listeners) listener(loaded, changed);
+    return validateConfig(loaded);
+  }
+
   /** Validate and, if there is no error, make `candidate` the running configuration. */
   propose(candidate: RouterConfig): ProposeResult {
     const problems = validateConfig(candidate);
@@ -42,7 +55,7 @@ export class LiveConfig {
 
   /** Keys changed since boot that only take effect after a reload. */
   needReload(): string[] {
-    return changedKeys(this.booted, this.config).filter((key) => key === 'phone-class' || keyDef(key)?.apply === 'reload');
+    return changedKeys(this.booted, this.config).filter((key) => keyDef(key)?.apply === 'reload');
   }
 
   unsaved(): boolean {

@@ -7,3 +7,5 @@ export { ConsoleSession, type SessionOptions } from './session';
 export { buildCommands, CommandContext, runningConfigLines, phoneClassLines, type SessionControl } from './commands';
 export { createConsole, type RouterConsole } from './console';
 export type { ConsoleRouter, DhcpView, TftpView, NatView, WanView, LogView, Outcome } from './router';
+export { attachConsole, consoleRouterOf } from './attach';
+export { dhcpView, tftpView, natView, wanView } from './views';

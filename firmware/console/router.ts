@@ -10,8 +10,8 @@ import type { LogEntry, LogLevel } from '../log';
 export type Outcome = { readonly ok: true; readonly message: string } | { readonly ok: false; readonly reason: string };
 
 export interface DhcpView {
-  /** Drop every lease (phones re-DHCP); resolves with how many went. */
-  clearLeases(): number | Promise<number>;
+  /** Drop every lease (phones re-DHCP); resolves with how many went. Absent: not supported. */
+  clearLeases: (() => number | Promise<number>) | undefined;
   counters(): Record<string, number>;
   clearCounters(): void;
 }

@@ -46,7 +46,7 @@ export class CommandContext {
       return false;
     }
     for (const warning of result.warnings) io.print(`% Warning, ${describe(warning)}`);
-    const reloadNow = result.changed.filter((key) => key === 'phone-class' || keyDef(key)?.apply === 'reload');
+    const reloadNow = result.changed.filter((key) => keyDef(key)?.apply === 'reload');
     if (reloadNow.length > 0) io.print(`% ${reloadNow.join(', ')}: takes effect after 'save' and 'reload'`);
     return true;
   }

@@ -82,6 +82,7 @@ export function systemCommands(ctx: CommandContext): CommandNode[] {
         help: 'Drop every lease (phones get new ones when they renew or reboot)',
         run: async (_a, io) => {
           if (!r.dhcp) return io.print('% DHCP is not running');
+          if (!r.dhcp.clearLeases) return io.print('% This DHCP server cannot clear leases; they end at their expiry');
           const count = await r.dhcp.clearLeases();
           io.print(`Cleared ${count} leases`);
         },

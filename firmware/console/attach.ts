@@ -1,0 +1,64 @@
+// Boot wiring for the console: a ConsoleRouter over the firmware's parts (services are read when a
+// command runs, so those that attach later are seen), log lines above the prompt, live changes.
+import type { Firmware } from '../main';
+import { DhcpService } from '../dhcp/service';
+import { TftpServer } from '../tftp/server';
+import { NapptForwarder } from '../nappt/forwarder';
+import type { WanAddressing } from '../wan/types';
+import { createConsole, type RouterConsole } from './console';
+import type { ConsoleRouter } from './router';
+import { dhcpView, natView, tftpView, wanView } from './views';
+import { applyLiveChanges } from '../config/apply';
+
+function isWan(value: unknown): value is WanAddressing {
+  return typeof value === 'object' && value !== null && typeof (value as WanAddressing).publicAddress === 'function' && typeof (value as WanAddressing).state === 'function';
+}
+
+export function consoleRouterOf(firmware: Firmware, firmwareVersion: string): ConsoleRouter {
+  const { hal, log, reactor, stack, config } = firmware;
+  const slots = firmware as unknown as Record<string, unknown>;
+  return {
+    firmwareVersion,
+    board: hal.board,
+    ports: hal.ports,
+    now: () => hal.now(),
+    wallClock: () => hal.wallClock(),
+    randomFill: (into) => hal.randomFill(into),
+    reboot: () => hal.reboot(),
+    config,
+    stack,
+    get store() {
+      return firmware.store;
+    },
+    get leases() {
+      return firmware.dhcp instanceof DhcpService ? firmware.dhcp.server : undefined;
+    },
+    get dhcp() {
+      return firmware.dhcp instanceof DhcpService ? dhcpView(firmware.dhcp) : undefined;
+    },
+    get tftp() {
+      return firmware.tftp instanceof TftpServer ? tftpView(firmware.tftp, () => hal.now()) : undefined;
+    },
+    get nat() {
+      return firmware.nappt instanceof NapptForwarder ? natView(firmware.nappt) : undefined;
+    },
+    get wan() {
+      return isWan(slots.wan) ? wanView(slots.wan) : undefined;
+    },
+    log: { entries: (level) => log.entries(level), setConsoleLevel: (level) => log.setConsoleLevel(level) },
+    extraCounters: () => reactor.counters(),
+  };
+}
+
+/** Start the console on the HAL serial port. Log lines from now on are printed above the prompt. */
+export function attachConsole(firmware: Firmware, firmwareVersion: string, configOrigin?: string): RouterConsole {
+  const { hal, log, reactor } = firmware;
+  const router = consoleRouterOf(firmware, firmwareVersion);
+  router.configOrigin = configOrigin;
+  const routerConsole = createConsole(router, hal.console, () => reactor.reschedule());
+  reactor.add(routerConsole.session);
+  log.setSink((line) => routerConsole.session.notify(line.replace(/\r?\n$/, '')));
+  applyLiveChanges(firmware);
+  routerConsole.session.start(hal.now());
+  return routerConsole;
+}
