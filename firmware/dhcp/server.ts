@@ -140,6 +140,7 @@ export class DhcpServer implements LeaseDirectory {
   private offersPhone = 0;
   private offersGuest = 0;
 
+  private exhaustedLoggedAt = -Infinity;
   private nextDue = Infinity;
   private dueDirty = false;
   private rogueProbeAt: number | undefined = 0;
@@ -486,7 +487,11 @@ export class DhcpServer implements LeaseDirectory {
     const requested = probedIp ?? readU32Value(message.options.get(Opt.REQUESTED_IP));
     const choice = this.pickAddress(existing, mac, phoneClass, requested, now);
     if (!choice) {
-      out.push({ kind: 'log', level: 'warn', text: `dhcp: no free ${phoneClass ? 'phone' : 'guest'} address for ${macToString(mac)}` });
+      // Logged at most once a minute: a flood must not become a log flood.
+      if (now >= this.exhaustedLoggedAt + 60_000) {
+        this.exhaustedLoggedAt = now;
+        out.push({ kind: 'log', level: 'warn', text: `dhcp: no free ${phoneClass ? 'phone' : 'guest'} address for ${macToString(mac)}` });
+      }
       return this.drop('pool-exhausted');
     }
     if (choice.probe) {
