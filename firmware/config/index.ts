@@ -28,4 +28,3 @@ export { hashPassword, isPasswordHash, verifyPassword, PASSWORD_ITERATIONS } fro
 export { crc32 } from './crc32';
 export { LiveConfig, type ConfigListener, type ProposeResult } from './live';
 export { applyLiveChanges } from './apply';
-export { loadBootConfig, type BootConfigLog } from './boot';

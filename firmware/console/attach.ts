@@ -15,7 +15,7 @@ function isWan(value: unknown): value is WanAddressing {
 }
 
 export function consoleRouterOf(firmware: Firmware, firmwareVersion: string): ConsoleRouter {
-  const { hal, log, reactor, stack, config } = firmware;
+  const { hal, reactor, stack } = firmware;
   const slots = firmware as unknown as Record<string, unknown>;
   return {
     firmwareVersion,
@@ -25,7 +25,10 @@ export function consoleRouterOf(firmware: Firmware, firmwareVersion: string): Co
     wallClock: () => hal.wallClock(),
     randomFill: (into) => hal.randomFill(into),
     reboot: () => hal.reboot(),
-    config,
+    // Boot may replace the LiveConfig when it loads the saved one: always read the current slot.
+    get config() {
+      return firmware.config;
+    },
     stack,
     get store() {
       return firmware.store;
@@ -45,7 +48,7 @@ export function consoleRouterOf(firmware: Firmware, firmwareVersion: string): Co
     get wan() {
       return isWan(slots.wan) ? wanView(slots.wan) : undefined;
     },
-    log: { entries: (level) => log.entries(level), setConsoleLevel: (level) => log.setConsoleLevel(level) },
+    log: { entries: (level) => firmware.log.entries(level), setConsoleLevel: (level) => firmware.log.setConsoleLevel(level) },
     extraCounters: () => reactor.counters(),
   };
 }
