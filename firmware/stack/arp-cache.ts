@@ -1,6 +1,8 @@
 // The ARP cache of one port: IPv4 -> MAC with a fixed lifetime, bounded in size. A Map keeps
 // insertion order and every (re)learned entry moves to the end, so the first entry is always the
 // next to expire and also the oldest to evict when the cache is full.
+// Keys are the int32 twin of the address (ip | 0): small integers stay unboxed in V8, where a u32
+// above 2^31 used as a Map key costs an allocation per lookup.
 
 export interface ArpEntry {
   readonly mac: Uint8Array;
@@ -17,17 +19,18 @@ export class ArpCache {
 
   /** The live MAC for `ip` at `now`, or undefined. Never allocates. */
   lookup(ip: number, now: number): Uint8Array | undefined {
-    const entry = this.entries.get(ip);
+    const entry = this.entries.get(ip | 0);
     if (entry === undefined || entry.expiresAt <= now) return undefined;
     return entry.mac;
   }
 
   has(ip: number): boolean {
-    return this.entries.has(ip);
+    return this.entries.has(ip | 0);
   }
 
   /** Learn or refresh `ip` -> mac[offset..+6]. Returns true when an older entry was evicted to make room. */
-  learn(ip: number, mac: Uint8Array, offset: number, now: number): boolean {
+  learn(address: number, mac: Uint8Array, offset: number, now: number): boolean {
+    const ip = address | 0;
     const existing = this.entries.get(ip);
     let entry: ArpEntry;
     if (existing !== undefined) {

@@ -1,5 +1,6 @@
 // Frames waiting for ARP resolution, per next hop, with caps per hop and in total. The owner sends
-// the requests; this table says when to retry and when to give up.
+// the requests; this table says when to retry and when to give up. Next hops are keyed by their
+// int32 twin (ip | 0), as in the ARP cache; due() hands back that form (write it with writeIp).
 
 export interface PendingHop {
   readonly frames: Uint8Array[];
@@ -21,7 +22,8 @@ export class ArpPending {
   ) {}
 
   /** Queue a copy of `frame` for `nextHop`. 'queued-new' means the caller must send the first request. */
-  enqueue(nextHop: number, frame: Uint8Array, now: number, retryMs: number): EnqueueResult {
+  enqueue(address: number, frame: Uint8Array, now: number, retryMs: number): EnqueueResult {
+    const nextHop = address | 0;
     if (this.total >= this.totalCap) return 'total-full';
     const hop = this.hops.get(nextHop);
     if (hop !== undefined) {
@@ -37,7 +39,8 @@ export class ArpPending {
   }
 
   /** Remove and return the frames waiting for `nextHop` (resolved or given up). */
-  take(nextHop: number): Uint8Array[] | undefined {
+  take(address: number): Uint8Array[] | undefined {
+    const nextHop = address | 0;
     const hop = this.hops.get(nextHop);
     if (hop === undefined) return undefined;
     this.hops.delete(nextHop);
@@ -46,7 +49,7 @@ export class ArpPending {
   }
 
   has(nextHop: number): boolean {
-    return this.hops.has(nextHop);
+    return this.hops.has(nextHop | 0);
   }
 
   nextRetry(): number | undefined {

@@ -108,14 +108,21 @@ interface PortState {
   readonly port: Port;
   readonly mac: Uint8Array;
   address: InterfaceAddress | undefined;
-  /** Subnet broadcast address, or undefined for /31, /32 and no address. */
-  subnetBroadcast: number | undefined;
+  /**
+   * The address and the subnet broadcast as plain numbers, NO_IP when absent (and the broadcast
+   * for /31 and /32). A sentinel rather than undefined keeps the per-frame comparisons unboxed:
+   * a number-or-undefined above 2^31 makes V8 allocate a HeapNumber on every frame.
+   */
+  ownIp: number;
+  subnetBroadcast: number;
   readonly arp: ArpCache;
   readonly pending: ArpPending;
   readonly udp: UdpPorts;
 }
 
 const ZERO_MAC = new Uint8Array(6);
+/** Never equal to a u32 address. */
+const NO_IP = -1;
 const PING_DATA_LEN = 56;
 
 export function createStack(hal: Hal, options: StackOptions = {}): RouterStack {
@@ -149,7 +156,8 @@ class IPv4Stack implements RouterStack {
       port: hal.ports[name],
       mac: hal.ports[name].mac.slice(0, 6),
       address: undefined,
-      subnetBroadcast: undefined,
+      ownIp: NO_IP,
+      subnetBroadcast: NO_IP,
       arp: new ArpCache(options.arpCacheSize, options.arpLifetimeMs),
       pending: new ArpPending(options.arpQueuePerHop, options.arpQueueTotal, options.arpQueueTotal),
       udp: new UdpPorts(portStart + (name === 'wan' ? 7919 : 0)),
@@ -178,8 +186,9 @@ class IPv4Stack implements RouterStack {
       if (!valid) throw new RangeError(`bad interface address for ${port}`);
     }
     state.address = address === undefined ? undefined : { ...address, ip: address.ip >>> 0 };
+    state.ownIp = address === undefined ? NO_IP : address.ip >>> 0;
     state.subnetBroadcast =
-      address === undefined || address.prefixLength >= 31 ? undefined : ((address.ip | ~prefixMask(address.prefixLength)) >>> 0);
+      address === undefined || address.prefixLength >= 31 ? NO_IP : ((address.ip | ~prefixMask(address.prefixLength)) >>> 0);
     if (address !== undefined) this.sendGratuitousArp(state);
   }
 
@@ -258,15 +267,15 @@ class IPv4Stack implements RouterStack {
     if (error !== undefined) return counters.outcome(error);
     const senderIp = readIp(frame, at + ARP_SPA);
     const targetIp = readIp(frame, at + ARP_TPA);
-    const ours = state.address?.ip;
+    const ours = state.ownIp;
     if ((frame[at + ARP_SHA] & 1) === 1) return counters.outcome('arp.bad-sender');
-    if (ours !== undefined && senderIp === ours) {
+    if (senderIp === ours) {
       // Someone else claims our address (or our own gratuitous ARP looped back).
       if (macEquals(frame, at + ARP_SHA, state.mac)) return counters.outcome('arp.own-echo');
       return counters.outcome('arp.address-conflict');
     }
     const now = this.hal.now();
-    const forUs = ours !== undefined && targetIp === ours;
+    const forUs = targetIp === ours;
     const request = arpOperation(frame, at) === ArpOperation.Request;
     // RFC 826: refresh an entry we have (or are resolving); add one when a request asks for us,
     // since the asker is about to talk to us. Unsolicited replies add nothing, so a flood of them
@@ -299,8 +308,8 @@ class IPv4Stack implements RouterStack {
     const dst = ipv4Dst(frame, ip);
     const untagged = ip === ETH_HEADER_LEN;
     const macOk = macEquals(frame, ETH_DST, state.mac) || (frame[ETH_DST] & 1) === 1;
-    const ours = state.address?.ip;
-    const broadcast = dst === BROADCAST_IP || (dst === state.subnetBroadcast && state.subnetBroadcast !== undefined);
+    const ours = state.ownIp;
+    const broadcast = dst === BROADCAST_IP || dst === state.subnetBroadcast;
     if (untagged && macOk && (dst === ours || broadcast)) return this.receiveLocal(state, frame, ip, broadcast);
     if (dst >>> 28 === 0xe) return counters.outcome('ipv4.multicast');
     const hook = this.forwardHook;
@@ -390,27 +399,31 @@ class IPv4Stack implements RouterStack {
   private routeScratch(state: PortState, nextHop: number, length: number): boolean {
     const frame = this.scratch.subarray(0, length);
     frame.set(state.mac, ETH_SRC);
-    return this.resolveAndSend(state, nextHop, frame);
+    return this.resolveAndSend(state, nextHop | 0, frame);
   }
 
-  private resolveAndSend(state: PortState, nextHop: number, frame: Uint8Array): boolean {
-    if (nextHop === BROADCAST_IP || nextHop === state.subnetBroadcast) {
+  /**
+   * `hop` is the next hop's int32 twin (ip | 0): on the forwarding path a u32 above 2^31 passed
+   * between functions would be boxed by V8, one allocation per frame.
+   */
+  private resolveAndSend(state: PortState, hop: number, frame: Uint8Array): boolean {
+    if (hop === -1 || (state.subnetBroadcast !== NO_IP && hop === (state.subnetBroadcast | 0))) {
       frame.set(BROADCAST_MAC, ETH_DST);
       return this.transmit(state, frame);
     }
     const now = this.hal.now();
-    const mac = state.arp.lookup(nextHop, now);
+    const mac = state.arp.lookup(hop, now);
     if (mac !== undefined) {
       frame.set(mac, ETH_DST);
       return this.transmit(state, frame);
     }
-    const result = state.pending.enqueue(nextHop, frame, now, this.options.arpRetryMs);
+    const result = state.pending.enqueue(hop, frame, now, this.options.arpRetryMs);
     if (result === 'hop-full' || result === 'total-full') {
       this.counters_.event('arp.queue-full');
       return false;
     }
     if (result === 'queued-new') {
-      this.sendArpRequest(state, nextHop);
+      this.sendArpRequest(state, hop);
       this.onPollChange?.();
     }
     return true;
@@ -425,13 +438,14 @@ class IPv4Stack implements RouterStack {
     return address.gateway;
   }
 
+  /** `nextHop` may be given as u32 or as its int32 twin (ip | 0); the latter never boxes in V8. */
   sendIpFrame(port: PortName, nextHop: number, frame: Uint8Array): boolean {
     const state = this.ports[port];
     if (frame.length < ETH_HEADER_LEN + IPV4_MIN_HEADER_LEN) throw new RangeError('sendIpFrame: frame too short');
     frame.set(state.mac, ETH_SRC);
     frame[12] = EtherType.IPv4 >>> 8;
     frame[13] = EtherType.IPv4 & 0xff;
-    return this.resolveAndSend(state, nextHop >>> 0, frame);
+    return this.resolveAndSend(state, nextHop | 0, frame);
   }
 
   /** Write Ethernet (dst left for resolution) + IPv4 headers for a packet the router originates. */
