@@ -12,8 +12,9 @@ export function applyLiveChanges(firmware: Firmware): () => void {
     if (changed.some((key) => key.startsWith('dhcp.') || key === 'phone-class') && firmware.dhcp instanceof DhcpService) {
       firmware.dhcp.configure(dhcpConfigOf(config));
     }
-    if (changed.some((key) => key.startsWith('nat.') || key === 'wan.mtu') && firmware.nappt instanceof NapptForwarder) {
-      const errors = firmware.nappt.setConfig(napptConfigOf(config));
+    const forwarder = firmware.nappt instanceof NapptForwarder ? firmware.nappt : (firmware.nappt as { forwarder?: unknown } | undefined)?.forwarder;
+    if (changed.some((key) => key.startsWith('nat.') || key === 'wan.mtu') && forwarder instanceof NapptForwarder) {
+      const errors = forwarder.setConfig(napptConfigOf(config));
       for (const error of errors) firmware.log.error('nat', `configuration not applied: ${error}`);
     }
   });

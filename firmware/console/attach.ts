@@ -10,6 +10,13 @@ import type { ConsoleRouter } from './router';
 import { dhcpView, natView, tftpView, wanView } from './views';
 import { applyLiveChanges } from '../config/apply';
 
+/** The forwarder, whether the slot holds it directly or an attachment ({ forwarder, wan }). */
+export function forwarderOf(slot: unknown): NapptForwarder | undefined {
+  if (slot instanceof NapptForwarder) return slot;
+  const inner = (slot as { forwarder?: unknown } | undefined)?.forwarder;
+  return inner instanceof NapptForwarder ? inner : undefined;
+}
+
 function isWan(value: unknown): value is WanAddressing {
   return typeof value === 'object' && value !== null && typeof (value as WanAddressing).publicAddress === 'function' && typeof (value as WanAddressing).state === 'function';
 }
@@ -43,10 +50,12 @@ export function consoleRouterOf(firmware: Firmware, firmwareVersion: string): Co
       return firmware.tftp instanceof TftpServer ? tftpView(firmware.tftp, () => hal.now()) : undefined;
     },
     get nat() {
-      return firmware.nappt instanceof NapptForwarder ? natView(firmware.nappt) : undefined;
+      const forwarder = forwarderOf(firmware.nappt);
+      return forwarder ? natView(forwarder) : undefined;
     },
     get wan() {
-      return isWan(slots.wan) ? wanView(slots.wan) : undefined;
+      const wan = isWan(slots.wan) ? slots.wan : (firmware.nappt as { wan?: unknown } | undefined)?.wan;
+      return isWan(wan) ? wanView(wan) : undefined;
     },
     log: { entries: (level) => firmware.log.entries(level), setConsoleLevel: (level) => firmware.log.setConsoleLevel(level) },
     extraCounters: () => reactor.counters(),
