@@ -315,7 +315,7 @@ export class DhcpServer implements LeaseDirectory {
       case MessageType.DECLINE:
         return this.onDecline(message, now, out);
       case MessageType.RELEASE:
-        return this.onRelease(message, now);
+        return this.onRelease(message, now, out);
       case MessageType.INFORM:
         return this.onInform(input, message, out);
       default:
@@ -608,6 +608,7 @@ export class DhcpServer implements LeaseDirectory {
     this.emitEvent('bound', lease);
     const ack = this.reply(MessageType.ACK, message, lease, undefined);
     if (lease.version > lease.durableVersion) {
+      out.push({ kind: 'log', level: 'info', text: `dhcp: ${this.describe(lease)} bound` });
       // New address or block: tell the client only once the binding is on flash.
       this.heldAcks = this.heldAcks.filter((held) => held.lease !== lease);
       this.heldAcks.push({ lease, version: lease.version, output: ack });
@@ -672,7 +673,13 @@ export class DhcpServer implements LeaseDirectory {
     if (wasBound) this.emitEvent('released', lease);
   }
 
-  private onRelease(message: DhcpMessage, now: number): void {
+  private describe(lease: Lease): string {
+    const block = lease.phoneClass ? this.blocks.holding(lease.key)?.block : undefined;
+    const range = block ? ` ports ${block.first}-${block.last}` : '';
+    return `${macToString(lease.mac)} ${lease.phoneClass ? `(${lease.phoneClass.name})` : '(guest)'} ${ipToString(lease.ip)}${range}`;
+  }
+
+  private onRelease(message: DhcpMessage, now: number, out: DhcpOutput[]): void {
     const lease = this.byKey.get(clientKeyOf(message));
     if (!lease || lease.state !== 'bound' || lease.ip !== message.ciaddr) return this.drop('release-unknown');
     // RFC 2131 §4.3.4: keep the binding so the same address comes back; the block goes dormant.
@@ -680,6 +687,7 @@ export class DhcpServer implements LeaseDirectory {
     lease.expiresAt = now;
     this.blocks.end(lease.key, now);
     this.emitEvent('released', lease);
+    out.push({ kind: 'log', level: 'info', text: `dhcp: ${this.describe(lease)} released` });
   }
 
   private onInform(input: Omit<DhcpInput, 'payload'>, message: DhcpMessage, out: DhcpOutput[]): void {
