@@ -13,6 +13,7 @@ import type { RouterConfig } from './config';
 import { ipToString } from './util/ipv4';
 import { macToString } from './util/mac';
 import { attachDhcp } from './dhcp/attach';
+import { attachNappt } from './nappt/boot';
 
 export const FIRMWARE_NAME = 'Plugboard';
 export const FIRMWARE_VERSION = '0.1.0';
@@ -85,6 +86,8 @@ async function attachStoreServices(firmware: Firmware): Promise<void> {
   void firmware;
   // DHCP (firmware/dhcp): restores its leases from firmware.store when mounted above, then serves the LAN.
   firmware.dhcp = await attachDhcp(firmware);
+  // NAPPT (firmware/nappt) and the WAN side (firmware/wan): static address or WAN DHCP client, forwarding.
+  firmware.nappt = attachNappt(firmware);
 }
 
 function applyAddresses(firmware: Firmware, config: RouterConfig): void {

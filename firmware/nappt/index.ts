@@ -5,3 +5,4 @@ export { Drop, Event, DROP_NAMES, EVENT_NAMES } from './drops';
 export type { BlockReport } from './phoneTable';
 export type { MappingReport } from './naptTable';
 export { attachForwarder, ipv4Offset } from './attach';
+export { attachNappt, type NapptAttachment } from './boot';
