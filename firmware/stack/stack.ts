@@ -380,14 +380,9 @@ class IPv4Stack implements RouterStack {
 
   // ---- Transmit ----
 
-  /** Hand a finished frame to the port, padding runts to the Ethernet minimum. */
+  /** Hand a finished frame to the port (the HAL copies it). */
   private transmit(state: PortState, frame: Uint8Array): boolean {
-    let out = frame;
-    if (frame.length < ETH_MIN_FRAME) {
-      out = new Uint8Array(ETH_MIN_FRAME);
-      out.set(frame);
-    }
-    if (state.port.send(out)) {
+    if (state.port.send(frame)) {
       this.counters_.event('tx.frames');
       return true;
     }
@@ -395,9 +390,20 @@ class IPv4Stack implements RouterStack {
     return false;
   }
 
+  /**
+   * The first `length` bytes of scratch as a frame, zero-padded to the Ethernet minimum: the
+   * router's own runts (ARP, small UDP) leave padded as a NIC would send them. Forwarded frames
+   * are sent as given; padding them would cost a copy per frame, and the driver pads on the wire.
+   */
+  private scratchFrame(length: number): Uint8Array {
+    if (length >= ETH_MIN_FRAME) return this.scratch.subarray(0, length);
+    this.scratch.fill(0, length, ETH_MIN_FRAME);
+    return this.scratch.subarray(0, ETH_MIN_FRAME);
+  }
+
   /** Send scratch[0, length) (an IPv4 frame with its destination MAC still to fill) towards `nextHop`. */
   private routeScratch(state: PortState, nextHop: number, length: number): boolean {
-    const frame = this.scratch.subarray(0, length);
+    const frame = this.scratchFrame(length);
     frame.set(state.mac, ETH_SRC);
     return this.resolveAndSend(state, nextHop | 0, frame);
   }
@@ -491,7 +497,7 @@ class IPv4Stack implements RouterStack {
     this.scratch[at + 2] = checksum >>> 8;
     this.scratch[at + 3] = checksum & 0xff;
     // Answer the MAC the request came from: on-link host or the gateway that routed it.
-    const reply = this.scratch.subarray(0, at + icmpLength);
+    const reply = this.scratchFrame(at + icmpLength);
     reply.set(frame.subarray(ETH_SRC, ETH_SRC + 6), ETH_DST);
     this.transmit(state, reply);
     return 'icmp.echo-replied';
@@ -502,14 +508,14 @@ class IPv4Stack implements RouterStack {
     const quote = icmpQuoteLength(frame, ip, end);
     const at = this.writeIpHeaders(state, ipv4Dst(frame, ip), ipv4Src(frame, ip), IpProtocol.ICMP, ICMP_HEADER_LEN + quote);
     emitIcmp({ kind: 'destination-unreachable', code: UnreachableCode.Port, nextHopMtu: 0, invoking: frame.subarray(ip, ip + quote) }, this.scratch, at);
-    const reply = this.scratch.subarray(0, at + ICMP_HEADER_LEN + quote);
+    const reply = this.scratchFrame(at + ICMP_HEADER_LEN + quote);
     reply.set(frame.subarray(ETH_SRC, ETH_SRC + 6), ETH_DST);
     this.counters_.event('icmp.unreachable-sent');
     this.transmit(state, reply);
   }
 
   private sendArp(state: PortState, operation: ArpOperation, dstMac: Uint8Array, targetMac: Uint8Array, targetIp: number, senderIp: number): void {
-    const frame = this.scratch.subarray(0, ETH_HEADER_LEN + ARP_PACKET_LEN);
+    const frame = this.scratchFrame(ETH_HEADER_LEN + ARP_PACKET_LEN);
     writeEthernetHeader(frame, dstMac, state.mac, EtherType.ARP);
     emitArp({ operation, senderMac: state.mac, senderIp, targetMac, targetIp }, frame, ETH_HEADER_LEN);
     this.transmit(state, frame);
@@ -570,7 +576,7 @@ class IPv4Stack implements RouterStack {
     fillUdpChecksum(this.scratch, at, src, dst);
     counters.event('udp.sent');
     if (dstMac !== undefined) {
-      const frame = this.scratch.subarray(0, at + length);
+      const frame = this.scratchFrame(at + length);
       frame.set(dstMac.subarray(0, 6), ETH_DST);
       return this.transmit(state, frame);
     }
