@@ -4,11 +4,13 @@ import type { Hal, PortName } from '../hal/hal';
 import { PORT_NAMES } from '../hal/hal';
 import { Log } from './log';
 import type { LogLevel } from './log';
+import { isLogLevel } from './log';
 import { Reactor } from './reactor';
 import { createStack } from './stack';
 import type { RouterStack } from './stack';
 import type { Store } from './store/types';
-import { DEFAULT_CONFIG, LiveConfig, settingsOf } from './config';
+import { mountStore } from './store';
+import { DEFAULT_CONFIG, LiveConfig, loadConfig, settingsOf } from './config';
 import type { RouterConfig } from './config';
 import { ipToString } from './util/ipv4';
 import { macToString } from './util/mac';
@@ -31,7 +33,10 @@ export interface Firmware {
   readonly log: Log;
   readonly reactor: Reactor;
   readonly stack: RouterStack;
-  readonly config: LiveConfig;
+  /** The running configuration: the defaults (or BootOptions.config) until the saved one is loaded, then that. */
+  config: LiveConfig;
+  /** How the configuration was obtained at boot, for `show status`. */
+  configOrigin: string;
   /** Set once the flash store is mounted; undefined while mounting or when the mount failed. */
   store: Store | undefined;
   /** Service slots, filled by the services' own lines in boot(). */
@@ -62,6 +67,7 @@ export function boot(hal: Hal, options: BootOptions = {}): Firmware {
     reactor,
     stack,
     config: new LiveConfig(initial),
+    configOrigin: options.config ? 'given at boot' : 'defaults',
     store: undefined,
     dhcp: undefined,
     tftp: undefined,
@@ -69,30 +75,68 @@ export function boot(hal: Hal, options: BootOptions = {}): Firmware {
     console: undefined,
     ready: Promise.resolve(),
   };
-  applyAddresses(firmware, initial);
+  // Services that need neither the store nor the configuration attach here.
 
-  // Services that need only the stack attach here (their factory, then reactor.add(service)).
-
-  (firmware as { ready: Promise<void> }).ready = attachStoreServices(firmware).then(
+  (firmware as { ready: Promise<void> }).ready = attachStoreServices(firmware, options).then(
     () => log.info('boot', `ready in ${Math.round(hal.now())} ms`),
     (error: unknown) => log.error('boot', `start-up failed: ${describeError(error)}`),
   );
   return firmware;
 }
 
-/** Mount the store, then attach the services that persist state (config, leases, images). */
-async function attachStoreServices(firmware: Firmware): Promise<void> {
-  // The flash store and the saved configuration attach here once firmware/store exports mountStore.
-  void firmware;
+/**
+ * Mount the store, load the saved configuration, give the ports their addresses, then attach the
+ * services. Addresses wait for the configuration so a router never answers on a default address it
+ * was configured away from.
+ */
+async function attachStoreServices(firmware: Firmware, options: BootOptions): Promise<void> {
+  firmware.store = await mountFlashStore(firmware);
+  if (!options.config && firmware.store) await loadSavedConfig(firmware, firmware.store);
+  applyConfig(firmware, firmware.config.current, options);
   // DHCP (firmware/dhcp): restores its leases from firmware.store when mounted above, then serves the LAN.
   firmware.dhcp = await attachDhcp(firmware);
   // NAPPT (firmware/nappt) and the WAN side (firmware/wan): static address or WAN DHCP client, forwarding.
   firmware.nappt = attachNappt(firmware);
 }
 
-function applyAddresses(firmware: Firmware, config: RouterConfig): void {
+/** The flash store, or undefined (logged) when the partition cannot be mounted at all. */
+async function mountFlashStore(firmware: Firmware): Promise<Store | undefined> {
+  const { hal, log } = firmware;
+  const started = hal.now();
+  try {
+    const store = await mountStore(hal.flash, hal);
+    const usage = store.usage();
+    log.info('store', `mounted in ${Math.round(hal.now() - started)} ms: ${store.list().length} items, ${Math.round(usage.usedBytes / 1024)} KiB used of ${Math.round(usage.totalBytes / 1024)} KiB`);
+    for (const damage of store.damage()) log.warn('store', `damage: ${damage}`);
+    return store;
+  } catch (error) {
+    log.error('store', `mount failed, running without persistence: ${describeError(error)}`);
+    return undefined;
+  }
+}
+
+async function loadSavedConfig(firmware: Firmware, store: Store): Promise<void> {
+  const { log } = firmware;
+  const outcome = await loadConfig(store);
+  if (outcome.status === 'loaded') {
+    firmware.config = new LiveConfig(outcome.config);
+    firmware.configOrigin = `loaded from flash (format version ${outcome.fromVersion})`;
+    log.info('config', firmware.configOrigin);
+    for (const key of outcome.skipped) log.warn('config', `skipped unknown or invalid key ${key}`);
+  } else if (outcome.status === 'no-record') {
+    firmware.configOrigin = 'defaults (nothing saved)';
+    log.info('config', firmware.configOrigin);
+  } else {
+    firmware.configOrigin = `defaults (saved configuration unreadable: ${outcome.reason})`;
+    log.warn('config', firmware.configOrigin);
+  }
+}
+
+/** What boot applies itself: the ports' addresses and the log level (services read the rest). */
+function applyConfig(firmware: Firmware, config: RouterConfig, options: BootOptions = {}): void {
   const { stack, log } = firmware;
   const settings = settingsOf(config);
+  if (!options.logLevel && isLogLevel(settings.logLevel)) log.setConsoleLevel(settings.logLevel);
   stack.setAddress('lan', { ip: settings.lan.address, prefixLength: settings.lan.prefixLength });
   log.info('lan', `address ${ipToString(settings.lan.address)}/${settings.lan.prefixLength}`);
   const wan = settings.wan;

@@ -17,7 +17,10 @@ interface Outcome {
   replies: number;
 }
 
-function scenario(seed: number): Outcome {
+/** Lets the firmware's promise continuations run at each virtual instant. */
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+async function scenario(seed: number): Promise<Outcome> {
   const bed = new Testbed<Firmware>({
     seed,
     frameLog: true,
@@ -40,7 +43,7 @@ function scenario(seed: number): Outcome {
     });
   }
   bed.scheduler.at(4000, () => bed.board.powerCycle(300));
-  bed.run(12_000);
+  await bed.runAsync(12_000, tick);
   const frameLog = bed.frameLog;
   if (!frameLog) throw new Error('no frame log');
   return {
@@ -57,9 +60,9 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-test('the same seed twice gives byte-identical frame logs (and console output)', () => {
-  const first = scenario(1234);
-  const second = scenario(1234);
+test('the same seed twice gives byte-identical frame logs (and console output)', async () => {
+  const first = await scenario(1234);
+  const second = await scenario(1234);
   assert.ok(first.records > 1500, `too little traffic to mean anything: ${first.records} records`);
   assert.ok(first.replies > 100, `pings must be answered: ${first.replies}`);
   assert.ok(same(first.log, second.log), 'frame logs differ');
@@ -67,9 +70,9 @@ test('the same seed twice gives byte-identical frame logs (and console output)',
   console.log(`  determinism: ${first.records} frame records, ${first.log.length} bytes, identical across runs`);
 });
 
-test('a different seed gives a different log under loss', () => {
-  const a = scenario(1234);
-  const b = scenario(4321);
+test('a different seed gives a different log under loss', async () => {
+  const a = await scenario(1234);
+  const b = await scenario(4321);
   assert.not.ok(same(a.log, b.log));
 });
 

@@ -13,11 +13,14 @@ export interface RealTimeOptions {
 
 /** Events run per wake-up at most, so a runaway simulation cannot freeze the terminal. */
 const EVENTS_PER_WAKE = 200_000;
+/** A macrotask: the firmware's promise continuations (flash, store) all run before it. */
+const yieldToJobs = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class RealTimeRunner {
   private timer: NodeJS.Timeout | undefined;
   private startedAt = 0;
   private running = false;
+  private pumping = false;
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -28,7 +31,7 @@ export class RealTimeRunner {
     if (this.running) return;
     this.running = true;
     this.startedAt = performance.now() - this.scheduler.now();
-    this.pump();
+    void this.pump();
   }
 
   /** Virtual time the wall clock says we should be at. */
@@ -38,9 +41,9 @@ export class RealTimeRunner {
 
   /** Run what is due now (call after feeding input so it is handled without waiting for a tick). */
   poke(): void {
-    if (!this.running) return;
+    if (!this.running || this.pumping) return;
     if (this.timer) clearTimeout(this.timer);
-    this.pump();
+    void this.pump();
   }
 
   stop(reason: 'duration' | 'stopped' | 'error' = 'stopped', error?: unknown): void {
@@ -55,17 +58,21 @@ export class RealTimeRunner {
     return this.running;
   }
 
-  private pump(): void {
+  private async pump(): Promise<void> {
     this.timer = undefined;
+    this.pumping = true;
     const duration = this.options.durationMs;
     let target = this.target();
     if (duration !== undefined) target = Math.min(target, duration);
     try {
-      this.scheduler.runUntil(target, EVENTS_PER_WAKE);
+      // Async so that firmware awaiting flash continues at the virtual instant its operation ended.
+      await this.scheduler.runUntilAsync(target, yieldToJobs, EVENTS_PER_WAKE);
     } catch (error) {
+      this.pumping = false;
       this.stop('error', error);
       return;
     }
+    this.pumping = false;
     if (!this.running) return;
     if (duration !== undefined && target >= duration) {
       this.stop('duration');
@@ -75,6 +82,6 @@ export class RealTimeRunner {
     const maxSleep = this.options.maxSleepMs ?? 50;
     const untilNext = next === undefined ? maxSleep : next - this.target();
     const untilEnd = duration === undefined ? maxSleep : duration - this.target();
-    this.timer = setTimeout(() => this.pump(), Math.max(0, Math.min(maxSleep, untilNext, untilEnd)));
+    this.timer = setTimeout(() => void this.pump(), Math.max(0, Math.min(maxSleep, untilNext, untilEnd)));
   }
 }

@@ -102,14 +102,16 @@ export function main(argv: readonly string[]): void {
   say(`[sim] Plugboard simulated board, seed ${parsed.seed}${parsed.durationMs ? `, running ${parsed.durationMs / 1000} s` : ''}. ${terminal.raw ? 'Quit with Ctrl-] or Ctrl-C twice.' : 'Console reads lines from stdin.'}`);
 
   const firmware = bed.start((hal) => boot(hal));
-  const routerIp = firmware.stack.address('lan')?.ip;
   let pingStats: (() => { sent: number; answered: number }) | undefined;
-  if (routerIp !== undefined && parsed.ping) {
+  // The LAN address is known once the firmware has loaded its configuration.
+  void firmware.ready.then(() => {
+    const routerIp = firmware.stack.address('lan')?.ip;
+    if (routerIp === undefined || !parsed.ping || stopping) return;
     const pcIp = ((routerIp & 0xffffff00) | 100) >>> 0;
     const pc = bed.addHost({ name: 'lan-pc', mac: '02:00:00:00:00:64', ip: pcIp, prefixLength: 24 });
     say(`[sim] ${pc.describe()} is on the LAN switch and pings ${ipToString(routerIp)} every second`);
     pingStats = startPinger(bed, pc, routerIp, say);
-  }
+  });
 
   runner = new RealTimeRunner(bed.scheduler, {
     durationMs: parsed.durationMs,
