@@ -150,7 +150,8 @@ export class Collector {
     const records: VictimRecord[] = [];
     const commits = new Map<string, number[]>();
     walkRecords(image, BLOCK_HEADER_SIZE, store.pageSize, (header, at, payloadOk) => {
-      if (!payloadOk) return; // torn or rotten: nothing to keep
+      // Data records are copied as they are (a rotten one stays detectably rotten); metadata is parsed.
+      if (header.type !== RecordType.DATA && !payloadOk()) return;
       const payloadAt = at + RECORD_HEADER_SIZE;
       let key: string | undefined;
       if (header.type === RecordType.COMMIT) {
@@ -253,7 +254,9 @@ export class Collector {
       }
       if (entry.latestKind === 'tombstone' && entry.staleCommits <= 0) {
         // Nothing older survives: the tombstone has done its job.
-        if (entry.latestLoc) store.table.blocks[entry.latestLoc.block].live -= entry.latestLoc.length;
+        // (A tombstone left in the erased victim went with it: that block's live count is already 0.)
+        const loc = entry.latestLoc;
+        if (loc && loc.block !== job.victim) store.table.blocks[loc.block].live -= loc.length;
         store.entries.delete(key);
       }
     }

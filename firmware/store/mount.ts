@@ -8,6 +8,7 @@ import type { Entry, Loc } from './catalog';
 import { Version, entryKey } from './catalog';
 import {
   BLOCK_HEADER_SIZE,
+  DATA_STRIDE,
   Namespace,
   ParseError,
   RECORD_HEADER_SIZE,
@@ -16,7 +17,7 @@ import {
   parseCommitPayload,
   parseTombstonePayload,
 } from './format';
-import type { CommitInfo } from './format';
+import type { CommitInfo, RecordHeader } from './format';
 import { walkRecords } from './walk';
 
 export interface MountReport {
@@ -54,6 +55,11 @@ interface FoundTombstone {
 }
 
 function erased(bytes: Uint8Array): boolean {
+  const words = bytes.byteOffset % 4 === 0 && bytes.length % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4) : undefined;
+  if (words) {
+    for (let i = 0; i < words.length; i++) if (words[i] !== 0xffffffff) return false;
+    return true;
+  }
   for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0xff) return false;
   return true;
 }
@@ -89,14 +95,20 @@ export async function scanFlash(flash: Flash): Promise<Mounted> {
       info.eraseKnown = false; // the count lived in the header of the block's previous life
       continue;
     }
-    let records = 0;
-    const walk = walkRecords(buffer, BLOCK_HEADER_SIZE, pageSize, (h, at, payloadOk) => {
-      records++;
+    // First find where this block's log ends, then interpret its records. A power cut can only tear
+    // the records at the end of the log (the last record on NOR, the last programmed page on NAND),
+    // so data payloads are checked there; elsewhere a data CRC is checked when the data is read.
+    const found: Array<{ h: RecordHeader; at: number; payloadOk: () => boolean }> = [];
+    const walk = walkRecords(buffer, BLOCK_HEADER_SIZE, pageSize, (h, at, payloadOk) => void found.push({ h, at, payloadOk }));
+    const records = found.length;
+    const tailFrom = walk.end - 2 * Math.max(pageSize, DATA_STRIDE);
+    for (const { h, at, payloadOk } of found) {
       maxSeq = Math.max(maxSeq, h.seq, h.type === RecordType.COMMIT ? h.aux : 0);
       const loc: Loc = { block, offset: at, length: RECORD_HEADER_SIZE + h.length };
-      if (!payloadOk) {
+      const mustCheck = h.type !== RecordType.DATA || at + loc.length > tailFrom || walk.stop !== 'end';
+      if (mustCheck && !payloadOk()) {
         report.tornRecords++;
-        return;
+        continue;
       }
       const payloadAt = at + RECORD_HEADER_SIZE;
       if (h.type === RecordType.DATA) {
@@ -105,22 +117,26 @@ export async function scanFlash(flash: Flash): Promise<Mounted> {
         chunks.set(h.seq, versionChunks);
       } else if (h.type === RecordType.COMMIT) {
         const parsed = parseCommitPayload(buffer, payloadAt, h.length);
-        if (typeof parsed === 'string') return void report.tornRecords++;
+        if (typeof parsed === 'string') {
+          report.tornRecords++;
+          continue;
+        }
         const key = entryKey(h.space, parsed.name);
         const list = commits.get(key) ?? [];
         list.push({ seq: h.seq, versionId: h.aux, space: h.space, info: parsed, loc });
         commits.set(key, list);
       } else {
         const parsed = parseTombstonePayload(buffer, payloadAt, h.length);
-        if (typeof parsed !== 'string') {
-          const name = parsed.name;
-          const key = entryKey(h.space, name);
-          const list = tombstones.get(key) ?? [];
-          list.push({ seq: h.seq, space: h.space, name, loc });
-          tombstones.set(key, list);
-        } else report.tornRecords++;
+        if (typeof parsed === 'string') {
+          report.tornRecords++;
+          continue;
+        }
+        const key = entryKey(h.space, parsed.name);
+        const list = tombstones.get(key) ?? [];
+        list.push({ seq: h.seq, space: h.space, name: parsed.name, loc });
+        tombstones.set(key, list);
       }
-    });
+    }
     if (walk.stop !== 'end') report.truncatedBlocks++;
     if (typeof header === 'string') {
       if (records === 0) {

@@ -293,6 +293,11 @@ export class FlashStore implements Store {
     this.versions.delete(version.id);
   }
 
+  /** Whether background collection is between steps or running one (for tests and status). */
+  collecting(): boolean {
+    return this.collector.running;
+  }
+
   kickCollector(): void {
     this.collector.kick();
   }

@@ -10,7 +10,8 @@ export interface WalkEnd {
   readonly stop: 'end' | ParseError;
 }
 
-export type RecordVisitor = (header: RecordHeader, at: number, payloadOk: boolean) => void;
+/** `payloadOk` computes the payload CRC on demand (a data payload is 2 KiB: mount checks only the tail). */
+export type RecordVisitor = (header: RecordHeader, at: number, payloadOk: () => boolean) => void;
 
 function erasedRange(bytes: Uint8Array, start: number, end: number): boolean {
   for (let i = start; i < end; i++) if (bytes[i] !== 0xff) return false;
@@ -37,7 +38,8 @@ export function walkRecords(block: Uint8Array, start: number, pageSize: number, 
     if (header === ParseError.ERASED) return { end: at, stop: 'end' };
     if (header === ParseError.TRUNCATED) return { end: at, stop: size - at < RECORD_HEADER_SIZE && erasedRange(block, at, size) ? 'end' : header };
     if (typeof header === 'string') return { end: at, stop: header };
-    visit(header, at, payloadIntact(header, block, at + RECORD_HEADER_SIZE));
+    const where = at;
+    visit(header, at, () => payloadIntact(header, block, where + RECORD_HEADER_SIZE));
     at += RECORD_HEADER_SIZE + header.length;
   }
   return { end: size, stop: 'end' };

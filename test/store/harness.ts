@@ -64,9 +64,18 @@ export async function mount(r: Rig, options?: StoreOptions): Promise<FlashStore>
   return (await drive(r.scheduler, mountStore(r.flash, clock, options))) as FlashStore;
 }
 
+const generated = new Map<string, Uint8Array>();
+
+/** Deterministic test content (cached: workloads are replayed many times). Treat as read-only. */
 export function bytesOf(seed: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  new Rng(seed).fill(out);
+  const key = `${seed}:${length}`;
+  let out = generated.get(key);
+  if (!out) {
+    out = new Uint8Array(length);
+    new Rng(seed).fill(out);
+    if (generated.size > 4096) generated.clear();
+    generated.set(key, out);
+  }
   return out;
 }
 
@@ -74,8 +83,15 @@ export function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+const digests = new WeakMap<Uint8Array, string>();
+
 export function sha(bytes: Uint8Array): string {
-  return hex(sha256(bytes));
+  let digest = digests.get(bytes);
+  if (digest === undefined) {
+    digest = hex(sha256(bytes));
+    digests.set(bytes, digest);
+  }
+  return digest;
 }
 
 /** Streams `data` into the store in chunks of `piece` bytes; returns the stat or the failure. */

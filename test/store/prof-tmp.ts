@@ -1,0 +1,18 @@
+import { drive, mount, rig, SMALL_NOR, readAll } from '/work/main/test/store/harness';
+import { apply, makeWorkload, Model, verify } from '/work/main/test/store/workload';
+const ops = makeWorkload(11, { ops: 40, names: 4, keys: 3, minSize: 1, maxSize: 90_000, maxRecord: 3000 });
+const r = rig(SMALL_NOR, 11);
+let steps = 0;
+const orig = r.scheduler.step.bind(r.scheduler);
+r.scheduler.step = () => { steps++; return orig(); };
+const store = await mount(r);
+const m = new Model();
+let t1 = Date.now();
+await drive(r.scheduler, (async () => { for (const op of ops) await apply(store, m, op, {}); await store.idle(); })());
+console.log('run ms', Date.now() - t1, 'steps', steps); steps = 0;
+t1 = Date.now();
+const s2 = await mount({ ...r, flash: r.flash.afterPowerCut() });
+console.log('mount ms', Date.now() - t1, 'steps', steps); steps = 0;
+t1 = Date.now();
+const p = await drive(r.scheduler, verify(s2, m));
+console.log('verify ms', Date.now() - t1, 'steps', steps, p);
