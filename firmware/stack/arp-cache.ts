@@ -7,6 +7,8 @@
 export interface ArpEntry {
   readonly mac: Uint8Array;
   expiresAt: number;
+  /** A unicast refresh request went out for this entry since it was last learned. */
+  refreshSent: boolean;
 }
 
 export class ArpCache {
@@ -19,9 +21,14 @@ export class ArpCache {
 
   /** The live MAC for `ip` at `now`, or undefined. Never allocates. */
   lookup(ip: number, now: number): Uint8Array | undefined {
+    return this.live(ip, now)?.mac;
+  }
+
+  /** The live entry for `ip` at `now` (to check whether it needs a refresh), or undefined. */
+  live(ip: number, now: number): ArpEntry | undefined {
     const entry = this.entries.get(ip | 0);
     if (entry === undefined || entry.expiresAt <= now) return undefined;
-    return entry.mac;
+    return entry;
   }
 
   has(ip: number): boolean {
@@ -37,9 +44,10 @@ export class ArpCache {
       this.entries.delete(ip);
       existing.mac.set(mac.subarray(offset, offset + 6));
       existing.expiresAt = now + this.lifetimeMs;
+      existing.refreshSent = false;
       entry = existing;
     } else {
-      entry = { mac: mac.slice(offset, offset + 6), expiresAt: now + this.lifetimeMs };
+      entry = { mac: mac.slice(offset, offset + 6), expiresAt: now + this.lifetimeMs, refreshSent: false };
     }
     let evicted = false;
     if (existing === undefined && this.entries.size >= this.capacity) {

@@ -65,6 +65,11 @@ export interface StackOptions {
   readonly arpCacheSize?: number;
   /** How long a learned MAC is trusted. */
   readonly arpLifetimeMs?: number;
+  /**
+   * An entry used this close to its expiry gets one unicast ARP request, so a busy next hop is
+   * refreshed before it lapses and its traffic never waits in the resolution queue.
+   */
+  readonly arpRefreshMs?: number;
   /** Interval between ARP requests for an unresolved next hop. */
   readonly arpRetryMs?: number;
   /** Requests sent before the queued frames are dropped (counted 'arp.unresolved'). */
@@ -83,6 +88,7 @@ export interface StackOptions {
 const DEFAULTS: Required<StackOptions> = {
   arpCacheSize: 256,
   arpLifetimeMs: 120_000,
+  arpRefreshMs: 5_000,
   arpRetryMs: 1000,
   arpMaxRequests: 3,
   arpQueuePerHop: 4,
@@ -418,10 +424,17 @@ class IPv4Stack implements RouterStack {
       return this.transmit(state, frame);
     }
     const now = this.hal.now();
-    const mac = state.arp.lookup(hop, now);
-    if (mac !== undefined) {
-      frame.set(mac, ETH_DST);
-      return this.transmit(state, frame);
+    const entry = state.arp.live(hop, now);
+    if (entry !== undefined) {
+      frame.set(entry.mac, ETH_DST);
+      const sent = this.transmit(state, frame);
+      // After the frame is out: the request reuses the scratch buffer `frame` may live in.
+      if (!entry.refreshSent && entry.expiresAt - now <= this.options.arpRefreshMs) {
+        entry.refreshSent = true;
+        this.counters_.event('arp.refresh-sent');
+        this.sendArp(state, ArpOperation.Request, entry.mac, ZERO_MAC, hop, state.ownIp === NO_IP ? 0 : state.ownIp);
+      }
+      return sent;
     }
     const result = state.pending.enqueue(hop, frame, now, this.options.arpRetryMs);
     if (result === 'hop-full' || result === 'total-full') {

@@ -141,6 +141,34 @@ test('ARP entries expire through pollAt/dispatch', () => {
   assert.is(stack.pollAt(), undefined, 'nothing left to do');
 });
 
+test('a next hop in use is refreshed by one unicast ARP request shortly before it would expire', () => {
+  const { hal, stack, routerMac } = setup({ arpLifetimeMs: 60_000, arpRefreshMs: 5_000 });
+  hal.ports.lan.deliver(arpFrame(1, BROADCAST, HOST_MAC, HOST_IP, ZERO, ROUTER_IP));
+  hal.ports.lan.take();
+  const socket = stack.bindUdp('lan', 5000, () => {})!;
+  hal.time += 54_999;
+  socket.sendTo(HOST_IP, 9, Uint8Array.from([1]));
+  assert.is(hal.ports.lan.take().length, 1, 'not yet within the refresh window');
+  hal.time += 1;
+  socket.sendTo(HOST_IP, 9, Uint8Array.from([2]));
+  socket.sendTo(HOST_IP, 9, Uint8Array.from([3]));
+  const sent = hal.ports.lan.take();
+  assert.is(sent.length, 3, 'two datagrams and one refresh request');
+  const refresh = sent[1];
+  assert.equal([...refresh.subarray(0, 6)], [...HOST_MAC], 'unicast to the cached MAC');
+  const request = ok<ArpRepr>(parseArp(refresh, 14));
+  assert.equal([request.operation, request.targetIp, request.senderIp], [ArpOperation.Request, HOST_IP, ROUTER_IP]);
+  const udp = decodeIp(sent[2]);
+  assert.equal([...udp.eth.dst], [...HOST_MAC], 'the datagram after the request is intact');
+  assert.is(stack.counters()['arp.refresh-sent'], 1);
+  hal.time += 2;
+  hal.ports.lan.deliver(arpFrame(2, routerMac, HOST_MAC, HOST_IP, routerMac, ROUTER_IP));
+  assert.is(stack.frameOutcomes()['arp.learned'], 1);
+  hal.time += 10_000; // past the old expiry
+  assert.ok(stack.arpLookup('lan', HOST_IP), 'the answer extended the entry');
+  assertAccounted(stack);
+});
+
 test('the ARP cache is bounded: the oldest entry makes room', () => {
   const { hal, stack } = setup({ arpCacheSize: 4 });
   for (let i = 0; i < 5; i++) {
