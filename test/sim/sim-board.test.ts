@@ -154,6 +154,29 @@ test('a cut armed inside the flash takes the whole board down at that operation'
   assert.equal(Array.from(into), new Array(16).fill(0), 'the first program completed before the cut');
 });
 
+test('unplugging a cable: link down reported to the firmware, sends refused and counted', () => {
+  const board = new SimBoard<TickFirmware>({ seed: 5, board: smallFlash });
+  const host = new SimHost(board.scheduler, { name: 'pc', mac: '02:00:00:00:00:98' });
+  connect(board.scheduler, board.rng, host, board.ports.lan, { name: 'lan' });
+  const fw = board.start((hal) => new TickFirmware(hal, 1));
+  const changes: boolean[] = [];
+  fw.hal.ports.lan.onLinkChange = (up) => changes.push(up);
+  assert.ok(fw.hal.ports.lan.linkUp());
+  assert.not.ok(fw.hal.ports.wan.linkUp(), 'nothing is plugged into the WAN port');
+  board.ports.lan.unplug();
+  assert.equal(changes, [], 'callbacks are deferred');
+  board.scheduler.runFor(1);
+  assert.equal(changes, [false]);
+  assert.not.ok(fw.hal.ports.lan.send(new Uint8Array(60)));
+  assert.is(board.ports.lan.stats.txDropped, 1);
+  connect(board.scheduler, board.rng, host, board.ports.lan, { name: 'lan2' });
+  board.scheduler.runFor(1);
+  assert.equal(changes, [false, true]);
+  assert.not.ok(fw.hal.ports.lan.send(new Uint8Array(10)), 'a runt is refused');
+  assert.not.ok(fw.hal.ports.lan.send(new Uint8Array(1519)), 'so is a frame above MTU + 18');
+  assert.ok(fw.hal.ports.lan.send(new Uint8Array(1518)));
+});
+
 test('invalid board JSON is refused with the field named', () => {
   assert.throws(() => new SimBoard({ seed: 1, board: { ...simJson, console: { device: 'sim' } } }), /board\.console\.baud/);
 });
