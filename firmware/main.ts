@@ -15,6 +15,7 @@ import type { RouterConfig } from './config';
 import { ipToString } from './util/ipv4';
 import { macToString } from './util/mac';
 import { attachDhcp } from './dhcp/attach';
+import { attachConsole } from './console/attach';
 import { attachNappt } from './nappt/boot';
 
 export const FIRMWARE_NAME = 'Plugboard';
@@ -93,6 +94,8 @@ async function attachStoreServices(firmware: Firmware, options: BootOptions): Pr
   firmware.store = await mountFlashStore(firmware);
   if (!options.config && firmware.store) await loadSavedConfig(firmware, firmware.store);
   applyConfig(firmware, firmware.config.current, options);
+  // Console (firmware/console): the serial CLI from here on; log lines print above its prompt.
+  firmware.console = attachConsole(firmware, FIRMWARE_VERSION);
   // DHCP (firmware/dhcp): restores its leases from firmware.store when mounted above, then serves the LAN.
   firmware.dhcp = await attachDhcp(firmware);
   // NAPPT (firmware/nappt) and the WAN side (firmware/wan): static address or WAN DHCP client, forwarding.

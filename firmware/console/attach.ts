@@ -59,14 +59,16 @@ export function consoleRouterOf(firmware: Firmware, firmwareVersion: string): Co
     },
     log: { entries: (level) => firmware.log.entries(level), setConsoleLevel: (level) => firmware.log.setConsoleLevel(level) },
     extraCounters: () => reactor.counters(),
+    get configOrigin() {
+      return (firmware as { configOrigin?: string }).configOrigin;
+    },
   };
 }
 
 /** Start the console on the HAL serial port. Log lines from now on are printed above the prompt. */
-export function attachConsole(firmware: Firmware, firmwareVersion: string, configOrigin?: string): RouterConsole {
+export function attachConsole(firmware: Firmware, firmwareVersion: string): RouterConsole {
   const { hal, log, reactor } = firmware;
   const router = consoleRouterOf(firmware, firmwareVersion);
-  router.configOrigin = configOrigin;
   const routerConsole = createConsole(router, hal.console, () => reactor.reschedule());
   reactor.add(routerConsole.session);
   log.setSink((line) => routerConsole.session.notify(line.replace(/\r?\n$/, '')));

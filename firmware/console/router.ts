@@ -68,5 +68,5 @@ export interface ConsoleRouter {
   /** More counters for `show stats` (reactor, console). */
   extraCounters?: () => Record<string, number>;
   /** Text of how the configuration was loaded at boot, for `show status`. */
-  configOrigin?: string;
+  readonly configOrigin?: string;
 }
