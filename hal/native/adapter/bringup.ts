@@ -66,7 +66,7 @@ export function runBringup(hal: NativeHal, options: BringupOptions): RouterStack
             const address = stack.address(name);
             const stats = port.stats();
             const where = address ? `${ipToString(address.ip)}/${address.prefixLength}` : 'no address';
-            return `${name} ${macToString(port.mac)} ${where} link ${port.linkUp() ? 'up' : 'down'} rx ${stats?.rxFrames ?? 0} tx ${stats?.txFrames ?? 0}`;
+            return `${name} ${macToString(port.mac)} ${where} link ${port.linkUp() ? 'up' : 'down'} rx ${stats?.rxFrames ?? 0} tx ${stats?.txFrames ?? 0} completed-checksums ${stats?.rxChecksumsCompleted ?? 0} ring-drops ${stats?.rxRingDrops ?? 0}`;
           })
           .join('\n');
       }

@@ -33,6 +33,8 @@ export interface NativeFlashInfo {
 export interface PortStats {
   readonly rxFrames: number;
   readonly rxDropped: number;
+  /** Frames the kernel dropped because the receive ring was full (the firmware fell behind). */
+  readonly rxRingDrops: number;
   readonly rxChecksumsCompleted: number;
   readonly txFrames: number;
   readonly txDropped: number;

@@ -37,6 +37,9 @@ static flash_op *todo_head, *todo_tail, *done_head, *done_tail;
 static bool quitting, worker_running;
 static int pending;
 static flash_done_fn done_fn;
+static long erase_delay_ms;
+
+void flash_set_erase_delay(long ms) { erase_delay_ms = ms; }
 
 void flash_set_done(flash_done_fn fn) { done_fn = fn; }
 int flash_pending(void) { return pending; }
@@ -98,6 +101,8 @@ static int do_erase(flash_op *op) {
     if (ioctl(dev_fd, MEMERASE, &erase) < 0) return errno == EIO ? SYS_BAD_BLOCK : SYS_IO;
     return SYS_OK;
   }
+  /* Emulated NOR erase time (a real 64 KiB NOR erase takes 0.1 to 2 s): shows the loop never waits. */
+  if (erase_delay_ms > 0) usleep((useconds_t)erase_delay_ms * 1000);
   uint8_t *ones = malloc(info.block_size);
   if (!ones) return SYS_IO;
   memset(ones, 0xff, info.block_size);

@@ -171,7 +171,9 @@ static JSValue fn_link_up(JSContext *c, JSValueConst this, int argc, JSValueCons
 static JSValue fn_port_stats(JSContext *c, JSValueConst this, int argc, JSValueConst *argv) {
   rt_port *port = argc > 0 ? port_arg(c, argv[0]) : NULL;
   if (!port) return JS_UNDEFINED;
+  ports_update_stats(port);
   JSValue o = JS_NewObject(c);
+  JS_SetPropertyStr(c, o, "rxRingDrops", JS_NewFloat64(c, (double)port->kernel_drops));
   JS_SetPropertyStr(c, o, "rxFrames", JS_NewFloat64(c, (double)port->rx_frames));
   JS_SetPropertyStr(c, o, "rxDropped", JS_NewFloat64(c, (double)port->rx_dropped));
   JS_SetPropertyStr(c, o, "rxChecksumsCompleted", JS_NewFloat64(c, (double)port->rx_csum_completed));
@@ -360,6 +362,7 @@ int js_init(const rt_options *opts, const char *board_text, const rt_flash_info 
 }
 
 int js_eval_bundle(const char *path) {
+  check(JS_Eval(ctx, js_prelude, strlen(js_prelude), "<prelude>", JS_EVAL_TYPE_GLOBAL), "prelude");
   FILE *f = fopen(path, "rb");
   if (!f) {
     rt_log("bundle %s: %s", path, strerror(errno));

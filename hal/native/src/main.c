@@ -137,6 +137,7 @@ int main(int argc, char **argv) {
                    (uint64_t)board.flash_size, &flash) < 0)
       return EXIT_SYSTEM;
     have_flash = true;
+    flash_set_erase_delay(opts.flash_erase_ms);
   } else {
     rt_log("no flash: give --flash <file[:size]> (board partition '%s' not in /proc/mtd)", board.flash_partition);
   }
@@ -149,6 +150,7 @@ int main(int argc, char **argv) {
       return EXIT_USAGE;
     }
     rt_port *port = calloc(1, sizeof *port);
+    port->fd = -1;
     port->index = i;
     snprintf(port->name, sizeof port->name, "%s", port_names[i]);
     int rc = strncmp(spec, "pcap:", 5) == 0 ? ports_open_pcap(port, spec, opts.replay_delay_ms)
@@ -182,9 +184,11 @@ int main(int argc, char **argv) {
   loop_watchdog_close();
   for (int i = 0; i < RT_MAX_PORTS; i++) {
     rt_port *port = ports_get(i);
+    if (port) ports_update_stats(port);
     if (port)
-      rt_log("port %s: rx %llu frames (%llu dropped, %llu checksums completed), tx %llu (%llu dropped)", port->name,
-             (unsigned long long)port->rx_frames, (unsigned long long)port->rx_dropped,
+      rt_log("port %s: rx %llu frames (%llu dropped, %llu lost to a full ring, %llu checksums completed), tx %llu (%llu dropped)",
+             port->name, (unsigned long long)port->rx_frames, (unsigned long long)port->rx_dropped,
+             (unsigned long long)port->kernel_drops,
              (unsigned long long)port->rx_csum_completed, (unsigned long long)port->tx_frames,
              (unsigned long long)port->tx_dropped);
   }

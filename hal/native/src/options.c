@@ -12,6 +12,7 @@ void options_usage(void) {
       "  --wan <if|pcap:in,out[,mac]>  WAN port, likewise (default: the board's interfaces)\n"
       "  --flash <path[:size]>         flash: /dev/mtdN, or a file emulating one (size e.g. 4M)\n"
       "  --flash-kind nor|nand, --flash-block <bytes>, --flash-program-unit <bytes>\n"
+      "  --flash-erase-ms <ms>         file flash: emulate a slow erase (NOR: 100-2000 ms)\n"
       "  --console stdio|pty[:<symlink>]|<tty device>|none   (default: the board's device)\n"
       "  --baud <n>                    console speed (default: the board's)\n"
       "  --watchdog <device>           keep this watchdog alive (default: the board's)\n"
@@ -57,7 +58,8 @@ int options_parse(rt_options *o, int argc, char **argv) {
     if (strcmp(a, "--self-test") == 0) { TAKE(self_test); }
     const char *number = NULL;
     if (strcmp(a, "--baud") == 0 || strcmp(a, "--exit-after") == 0 || strcmp(a, "--replay-delay") == 0 ||
-        strcmp(a, "--flash-block") == 0 || strcmp(a, "--flash-program-unit") == 0) {
+        strcmp(a, "--flash-block") == 0 || strcmp(a, "--flash-program-unit") == 0 ||
+        strcmp(a, "--flash-erase-ms") == 0) {
       if (!v) {
         fprintf(stderr, "plugboard: %s needs a value\n", a);
         return -1;
@@ -73,6 +75,7 @@ int options_parse(rt_options *o, int argc, char **argv) {
       else if (a[2] == 'e') o->exit_after_ms = n;
       else if (a[2] == 'r') o->replay_delay_ms = n;
       else if (strcmp(a, "--flash-block") == 0) o->flash_block_size = n;
+      else if (strcmp(a, "--flash-erase-ms") == 0) o->flash_erase_ms = n;
       else o->flash_program_unit = n;
       i++;
       continue;

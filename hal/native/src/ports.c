@@ -78,6 +78,14 @@ static int packet_flush(rt_port *port) {
   return sent == total ? 0 : -1;
 }
 
+void ports_update_stats(rt_port *port) {
+  if (port->fd < 0) return;
+  struct tpacket_stats stats;
+  socklen_t len = sizeof stats;
+  /* The kernel resets its counters on every read: accumulate. */
+  if (getsockopt(port->fd, SOL_PACKET, PACKET_STATISTICS, &stats, &len) == 0) port->kernel_drops += stats.tp_drops;
+}
+
 static bool packet_poll_link(rt_port *port) {
   struct ifreq ifr = {0};
   snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%.15s", port->ifname);

@@ -29,6 +29,7 @@ typedef struct {
   const char *flash_kind;              /* nor|nand, overrides board */
   long flash_block_size;               /* overrides board */
   long flash_program_unit;             /* overrides board */
+  long flash_erase_ms;                 /* file emulation: how long an erase takes */
   const char *watchdog;                /* device path, overrides board */
   int js_argc;                         /* arguments after the bundle, passed to JavaScript */
   char **js_argv;
@@ -73,6 +74,7 @@ struct rt_port {
   uint16_t tx_len[RT_TX_SLOTS];
   int tx_count;
   uint64_t rx_frames, tx_frames, tx_dropped, rx_csum_completed, rx_dropped;
+  uint64_t kernel_drops; /* frames the kernel dropped because the receive ring was full */
   /* backend */
   int fd;
   int (*flush)(rt_port *port);
@@ -83,6 +85,7 @@ struct rt_port {
 int ports_open_packet(rt_port *port, const char *ifname);
 int ports_open_pcap(rt_port *port, const char *spec, long replay_delay_ms);
 bool ports_queue(rt_port *port, const uint8_t *frame, size_t len);
+void ports_update_stats(rt_port *port);
 void ports_flush_all(void);
 rt_port *ports_get(int index);
 int ports_count(void);
@@ -104,6 +107,7 @@ int flash_open(const char *spec, const char *kind, long block_size, long program
 /* Queue an operation; `data` is copied for programs. Completion comes back through the loop. */
 int flash_submit(int op, uint32_t id, uint64_t offset, const uint8_t *data, size_t len);
 bool flash_is_bad(uint32_t block);
+void flash_set_erase_delay(long ms); /* file emulation only */
 int flash_pending(void);
 void flash_close(void);
 /* Completed reads: the main thread copies the bytes into JavaScript and reports the code. */
@@ -116,6 +120,9 @@ void console_write(const uint8_t *bytes, size_t len);
 void console_close(void);
 typedef void (*console_input_fn)(const uint8_t *bytes, size_t len);
 void console_set_input(console_input_fn fn);
+
+/* ---- prelude.c ---- */
+extern const char js_prelude[];
 
 /* ---- js.c ---- */
 int js_init(const rt_options *opts, const char *board_text, const rt_flash_info *flash);
