@@ -23,6 +23,23 @@ export function showCommands(ctx: CommandContext): CommandNode[] {
   const missing = (io: CommandIO, what: string) => io.print(`% ${what} is not running`);
   const leases = () => (r.leases ? Array.from(r.leases.all()).sort((a, b) => a.ip - b.ip) : undefined);
 
+  const printStats = (io: CommandIO, all: boolean) => {
+    const groups: Array<[string, Record<string, number> | undefined]> = [
+      ['stack', r.stack?.counters()],
+      ['dhcp', r.dhcp?.counters()],
+      ['tftp', r.tftp?.counters()],
+      ['nat', r.nat?.counters()],
+      ['system', r.extraCounters?.()],
+    ];
+    for (const [name, counters] of groups) {
+      if (!counters) continue;
+      const shown: Record<string, number> = {};
+      for (const key of Object.keys(counters)) if (all || counters[key] !== 0) shown[key] = counters[key];
+      io.print(`${name}:`);
+      for (const line of Object.keys(shown).length > 0 ? counterLines(shown) : ['  (all zero)']) io.print(line);
+    }
+  };
+
   const show: CommandNode[] = [
     {
       word: 'version',
@@ -39,7 +56,7 @@ export function showCommands(ctx: CommandContext): CommandNode[] {
       help: 'Uptime, configuration state, store, WAN',
       run: (_a, io) => {
         io.print(`Uptime            ${duration(r.now())}`);
-        io.print(`Configuration     ${r.configOrigin ?? 'defaults'}${r.config.unsaved() ? '; changed since the last save' : '; saved'}`);
+        io.print(`Configuration     ${r.configOrigin ?? 'defaults'}${r.config.unsaved() ? '; changed since, not saved' : ''}`);
         const reload = r.config.needReload();
         if (reload.length > 0) io.print(`Needs reload      ${reload.join(', ')}`);
         if (ctx.candidate) io.print('Configure mode    open (end applies, abort drops)');
@@ -113,21 +130,9 @@ export function showCommands(ctx: CommandContext): CommandNode[] {
     },
     {
       word: 'stats',
-      help: 'Counters of every service (drops by reason)',
-      run: (_a, io) => {
-        const groups: Array<[string, Record<string, number> | undefined]> = [
-          ['stack', r.stack?.counters()],
-          ['dhcp', r.dhcp?.counters()],
-          ['tftp', r.tftp?.counters()],
-          ['nat', r.nat?.counters()],
-          ['system', r.extraCounters?.()],
-        ];
-        for (const [name, counters] of groups) {
-          if (!counters) continue;
-          io.print(`${name}:`);
-          for (const line of counterLines(counters)) io.print(line);
-        }
-      },
+      help: "Counters of every service, drops by reason ('show stats all' includes zeros)",
+      children: [{ word: 'all', help: 'Include counters that are zero', run: (_a, io) => printStats(io, true) }],
+      run: (_a, io) => printStats(io, false),
     },
     {
       word: 'log',
