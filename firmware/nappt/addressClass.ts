@@ -1,21 +1,22 @@
 // Which IPv4 sources the WAN side must never accept (RFC 1918 private, loopback, this-network,
 // link-local, multicast, reserved, limited broadcast), as one small table of prefixes.
 
-const BOGON_PREFIXES: readonly (readonly [number, number])[] = [
-  [0x00000000, 8], // 0.0.0.0/8 this network
-  [0x0a000000, 8], // 10/8
-  [0x7f000000, 8], // 127/8 loopback
-  [0xa9fe0000, 16], // 169.254/16 link-local
-  [0xac100000, 12], // 172.16/12
-  [0xc0a80000, 16], // 192.168/16
-  [0xe0000000, 4], // 224/4 multicast
-  [0xf0000000, 4], // 240/4 reserved and 255.255.255.255
-];
+// Network and prefix length, flat in a typed array so the per-packet check allocates nothing.
+const BOGON_PREFIXES = new Uint32Array([
+  0x00000000, 8, // 0.0.0.0/8 this network
+  0x0a000000, 8, // 10/8
+  0x7f000000, 8, // 127/8 loopback
+  0xa9fe0000, 16, // 169.254/16 link-local
+  0xac100000, 12, // 172.16/12
+  0xc0a80000, 16, // 192.168/16
+  0xe0000000, 4, // 224/4 multicast
+  0xf0000000, 4, // 240/4 reserved and 255.255.255.255
+]);
 
 export function isBogon(ip: number): boolean {
-  for (let i = 0; i < BOGON_PREFIXES.length; i++) {
-    const [net, length] = BOGON_PREFIXES[i];
-    if ((ip >>> (32 - length)) === (net >>> (32 - length))) return true;
+  for (let i = 0; i < BOGON_PREFIXES.length; i += 2) {
+    const shift = 32 - BOGON_PREFIXES[i + 1];
+    if (ip >>> shift === BOGON_PREFIXES[i] >>> shift) return true;
   }
   return false;
 }

@@ -6,10 +6,10 @@ import type { LeaseDirectory, LeaseEvent } from '../dhcp/types';
 import type { ForwardHook, Stack } from '../stack/types';
 import type { Service } from '../stack/service';
 import { internetChecksum } from '../wire/checksum';
-import { ipToString, prefixMask, readIp } from '../util/ipv4';
+import { ipToString, prefixMask } from '../util/ipv4';
 import { DEFAULT_NAPPT_CONFIG, validateNapptConfig, type NapptConfig } from './config';
 import { Counters, Drop, Event } from './drops';
-import { FragmentMemory, NO_TARGET } from './fragments';
+import { FragmentMemory, NO_ENTRY } from './fragments';
 import { IcmpErrorBuilder } from './icmpErrors';
 import { NaptProtocol, NaptTable, NO_MAPPING, type MappingReport } from './naptTable';
 import {
@@ -45,6 +45,7 @@ import {
   UDP_HEADER,
   icmpQueryKind,
   isIcmpError,
+  readAddress,
   readU16,
   writeU16,
 } from './packet';
@@ -94,6 +95,7 @@ export class NapptForwarder implements Service {
   private readonly log: (line: string) => void;
   private unsubscribe: () => void;
   private hasWan = false;
+  // Addresses in int32 form (see readAddress); `>>> 0` where they leave the forwarder.
   private publicIp = 0;
   private wanNet = 0;
   private wanMask = 0;
@@ -147,14 +149,14 @@ export class NapptForwarder implements Service {
 
   /** The WAN address changed (static config or the WAN DHCP client): translation follows at once. */
   setWan(link: WanLink | undefined): void {
-    const changed = !this.hasWan || link === undefined || link.address !== this.publicIp;
+    const changed = !this.hasWan || link === undefined || (link.address | 0) !== this.publicIp;
     this.hasWan = link !== undefined;
     if (link !== undefined) {
-      this.publicIp = link.address >>> 0;
-      this.wanMask = prefixMask(link.prefixLength);
-      this.wanNet = (this.publicIp & this.wanMask) >>> 0;
+      this.publicIp = link.address | 0;
+      this.wanMask = prefixMask(link.prefixLength) | 0;
+      this.wanNet = this.publicIp & this.wanMask;
       this.hasGateway = link.gateway !== undefined;
-      this.gateway = (link.gateway ?? 0) >>> 0;
+      this.gateway = (link.gateway ?? 0) | 0;
     }
     if (changed) {
       // Mappings name the old public address to their peers; they cannot survive it.
@@ -166,7 +168,7 @@ export class NapptForwarder implements Service {
   }
 
   publicAddress(): number | undefined {
-    return this.hasWan ? this.publicIp : undefined;
+    return this.hasWan ? this.publicIp >>> 0 : undefined;
   }
 
   close(): void {
@@ -190,7 +192,7 @@ export class NapptForwarder implements Service {
    */
   claimsInbound(frame: Uint8Array, ip: number): boolean {
     if (!this.hasWan || frame.length < ip + IP_MIN_HEADER || frame[ip] >>> 4 !== 4) return false;
-    if (readIp(frame, ip + IP_DST) !== this.publicIp) return false;
+    if (readAddress(frame, ip + IP_DST) !== this.publicIp) return false;
     if ((readU16(frame, ip + IP_FLAGS_FRAGMENT) & IP_FRAGMENT_OFFSET_MASK) !== 0) return true;
     const protocol = frame[ip + IP_PROTOCOL];
     const l4 = ip + (frame[ip] & 0x0f) * 4;
@@ -239,7 +241,8 @@ export class NapptForwarder implements Service {
     }
     this.phones.unbindIp(lease.ip);
     const napt = this.napt;
-    this.stats.events[Event.MAPPINGS_FLUSHED] += napt.flush((slot) => napt.internalIp[slot] === lease.ip);
+    const address = lease.ip | 0;
+    this.stats.events[Event.MAPPINGS_FLUSHED] += napt.flush((slot) => napt.internalIp[slot] === address);
     this.fragments.forget(lease.ip);
   }
 
@@ -277,12 +280,12 @@ export class NapptForwarder implements Service {
   reverse(port: number, protocol: 'udp' | 'tcp' | 'icmp' = 'udp'): ReverseAnswer {
     const slot = this.phones.portOwner[port & 0xffff];
     if (slot !== NO_PHONE) {
-      return { kind: 'phone', ip: this.phones.ip[slot], mac: this.phones.mac.slice(slot * 6, slot * 6 + 6), first: this.phones.first[slot], last: this.phones.last[slot] };
+      return { kind: 'phone', ip: this.phones.ip[slot] >>> 0, mac: this.phones.mac.slice(slot * 6, slot * 6 + 6), first: this.phones.first[slot], last: this.phones.last[slot] };
     }
     const p = protocol === 'udp' ? NaptProtocol.UDP : protocol === 'tcp' ? NaptProtocol.TCP : NaptProtocol.ICMP;
     const mapping = this.napt.findInbound(p, port & 0xffff, this.now());
     if (mapping === NO_MAPPING) return { kind: 'none' };
-    return { kind: 'napt', protocol, ip: this.napt.internalIp[mapping], port: this.napt.internalPort[mapping] };
+    return { kind: 'napt', protocol, ip: this.napt.internalIp[mapping] >>> 0, port: this.napt.internalPort[mapping] };
   }
 
   // ---- The hook ----------------------------------------------------------------------------------
@@ -332,7 +335,7 @@ export class NapptForwarder implements Service {
   }
 
   private onWanSubnet(ip: number): boolean {
-    return ((ip & this.wanMask) >>> 0) === this.wanNet;
+    return (ip & this.wanMask) === this.wanNet;
   }
 
   /** Send an ICMP error about the packet at `ip` back to its source, if allowed and not rate-limited. */
@@ -341,7 +344,7 @@ export class NapptForwarder implements Service {
     if (!IcmpErrorBuilder.mayAnswer(frame, ip, headerLength, total)) return;
     let source: number;
     let nextHop: number;
-    const origin = readIp(frame, ip + IP_SRC);
+    const origin = readAddress(frame, ip + IP_SRC);
     if (port === 'lan') {
       const lan = this.stack.address('lan');
       if (lan === undefined) return;
@@ -358,7 +361,7 @@ export class NapptForwarder implements Service {
       return;
     }
     const length = this.icmp.build(frame, ip, total, type, code, mtu, source);
-    if (this.stack.sendIpFrame(port, nextHop, this.icmp.frame.subarray(0, length))) this.stats.events[Event.ICMP_SENT]++;
+    if (this.stack.sendIpFrame(port, nextHop >>> 0, this.icmp.frame.subarray(0, length))) this.stats.events[Event.ICMP_SENT]++;
   }
 
   // ---- LAN -> WAN (and hairpin) ------------------------------------------------------------------
@@ -371,10 +374,10 @@ export class NapptForwarder implements Service {
     }
     const headerLength = (frame[ip] & 0x0f) * 4;
     const total = readU16(frame, ip + IP_TOTAL_LENGTH);
-    const src = readIp(frame, ip + IP_SRC);
-    const dst = readIp(frame, ip + IP_DST);
+    const src = readAddress(frame, ip + IP_SRC);
+    const dst = readAddress(frame, ip + IP_DST);
     const lan = this.stack.address('lan');
-    if (isNonUnicast(src) || (lan !== undefined && (src === lan.ip || ((src ^ lan.ip) & prefixMask(lan.prefixLength)) !== 0))) {
+    if (isNonUnicast(src) || (lan !== undefined && (src === (lan.ip | 0) || ((src ^ lan.ip) & prefixMask(lan.prefixLength)) !== 0))) {
       this.drop(Drop.LAN_SOURCE_INVALID);
       return;
     }
@@ -390,7 +393,7 @@ export class NapptForwarder implements Service {
         this.drop(Drop.LAN_SOURCE_SPOOFED);
         return;
       }
-      if (this.config.unleasedHosts === 'drop' && this.leases.byIp(src) === undefined) {
+      if (this.config.unleasedHosts === 'drop' && this.leases.byIp(src >>> 0) === undefined) {
         this.drop(Drop.UNLEASED_HOST);
         return;
       }
@@ -502,7 +505,7 @@ export class NapptForwarder implements Service {
       if (senderSlot !== NO_PHONE && this.phones.portOwner[id] === senderSlot) return true;
       const mapping = this.mapOutbound(NaptProtocol.ICMP, src, id, senderSlot, now);
       if (mapping === NO_MAPPING) return false;
-      this.napt.noteOutbound(mapping, readIp(frame, ip + IP_DST), 0, 0, now);
+      this.napt.noteOutbound(mapping, readAddress(frame, ip + IP_DST), 0, 0, now);
       rewritePort(frame, l4 + ICMP_ID, this.napt.externalPort[mapping], l4 + ICMP_CHECKSUM, false);
       return true;
     }
@@ -512,7 +515,7 @@ export class NapptForwarder implements Service {
     if (inner < 0) return false;
     const innerHeader = (frame[inner] & 0x0f) * 4;
     const innerL4 = inner + innerHeader;
-    if (readIp(frame, inner + IP_DST) !== src) return this.dropFalse(Drop.ICMP_ERROR_MALFORMED);
+    if (readAddress(frame, inner + IP_DST) !== src) return this.dropFalse(Drop.ICMP_ERROR_MALFORMED);
     const innerProtocol = frame[inner + IP_PROTOCOL];
     const napProtocol = innerProtocol === PROTO_UDP ? NaptProtocol.UDP : innerProtocol === PROTO_TCP ? NaptProtocol.TCP : -1;
     if (napProtocol < 0) return this.dropFalse(Drop.ICMP_ERROR_NO_MAPPING);
@@ -577,7 +580,7 @@ export class NapptForwarder implements Service {
     else if (this.hasGateway) nextHop = this.gateway;
     else return this.dropFalse(Drop.NO_WAN_ADDRESS);
     if (total > this.config.wanMtu) return this.fragmentOut(frame, ip, total, nextHop);
-    if (!this.stack.sendIpFrame('wan', nextHop, frame)) return this.dropFalse(Drop.TX_FAILED);
+    if (!this.stack.sendIpFrame('wan', nextHop >>> 0, frame)) return this.dropFalse(Drop.TX_FAILED);
     return true;
   }
 
@@ -600,7 +603,7 @@ export class NapptForwarder implements Service {
       writeU16(out, 14 + IP_FLAGS_FRAGMENT, ((baseOffset + done) / 8) | (!last || lastHasMore ? IP_FLAG_MF : 0));
       fillIpChecksum(out, 14, headerLength);
       out.set(frame.subarray(ip + headerLength + done, ip + headerLength + done + length), 14 + headerLength);
-      if (!this.stack.sendIpFrame('wan', nextHop, out.subarray(0, 14 + headerLength + length))) return this.dropFalse(Drop.TX_FAILED);
+      if (!this.stack.sendIpFrame('wan', nextHop >>> 0, out.subarray(0, 14 + headerLength + length))) return this.dropFalse(Drop.TX_FAILED);
     }
     this.stats.events[Event.FRAGMENTED_FOR_MTU]++;
     return true;
@@ -674,7 +677,7 @@ export class NapptForwarder implements Service {
     rewriteAddress(frame, ip, ip + IP_DST, target, checksumAt, udp);
     rewritePort(frame, l4 + L4_DST_PORT, targetPort, checksumAt, udp);
     decrementTtl(frame, ip);
-    if (!this.stack.sendIpFrame('lan', target, frame)) {
+    if (!this.stack.sendIpFrame('lan', target >>> 0, frame)) {
       this.drop(Drop.TX_FAILED);
       return;
     }
@@ -693,8 +696,8 @@ export class NapptForwarder implements Service {
       this.drop(Drop.NO_WAN_ADDRESS);
       return;
     }
-    const src = readIp(frame, ip + IP_SRC);
-    const dst = readIp(frame, ip + IP_DST);
+    const src = readAddress(frame, ip + IP_SRC);
+    const dst = readAddress(frame, ip + IP_DST);
     if (dst !== this.publicIp) {
       this.drop(Drop.WAN_NOT_OUR_ADDRESS);
       return;
@@ -716,16 +719,17 @@ export class NapptForwarder implements Service {
     const end = ip + total;
     if ((fragmentField & IP_FRAGMENT_OFFSET_MASK) !== 0) {
       const id = readU16(frame, ip + IP_ID);
-      const target = this.fragments.lookup(src, id, protocol, now);
-      if (target === NO_TARGET) {
+      const entry = this.fragments.lookup(src, id, protocol, now);
+      if (entry === NO_ENTRY) {
         if (this.config.fragmentHoldSlots > 0 && this.fragments.hold(frame, ip, total, src, id, protocol, now + this.config.fragmentHoldMs)) {
           this.stats.events[Event.FRAGMENT_HELD]++;
         } else this.drop(this.config.fragmentHoldSlots > 0 ? Drop.FRAGMENT_HOLD_FULL : Drop.FRAGMENT_NO_FIRST);
         return;
       }
+      const target = this.fragments.targetOf(entry);
       rewriteAddress(frame, ip, ip + IP_DST, target, NO_CHECKSUM, false);
       decrementTtl(frame, ip);
-      if (!this.stack.sendIpFrame('lan', target, frame)) {
+      if (!this.stack.sendIpFrame('lan', target >>> 0, frame)) {
         this.drop(Drop.TX_FAILED);
         return;
       }
@@ -770,9 +774,8 @@ export class NapptForwarder implements Service {
         if (clampMss(frame, l4, end, this.config.wanMtu - 40, checksumAt)) this.stats.events[Event.MSS_CLAMPED]++;
       }
     } else if (protocol === PROTO_ICMP) {
-      const icmpTarget = this.translateIcmpIn(frame, ip, l4, end, src, now);
-      if (icmpTarget === NO_TARGET) return;
-      target = icmpTarget;
+      if (!this.translateIcmpIn(frame, ip, l4, end, src, now)) return;
+      target = this.icmpTarget;
     } else {
       this.drop(Drop.PROTOCOL_UNSUPPORTED);
       return;
@@ -784,7 +787,7 @@ export class NapptForwarder implements Service {
       this.releaseHeld(src, id, protocol, now);
     }
     decrementTtl(frame, ip);
-    if (!this.stack.sendIpFrame('lan', target, frame)) {
+    if (!this.stack.sendIpFrame('lan', target >>> 0, frame)) {
       this.drop(Drop.TX_FAILED);
       return;
     }
@@ -810,16 +813,19 @@ export class NapptForwarder implements Service {
     }
   }
 
-  /** Inbound ICMP: replies find their host by identifier; errors by their quoted packet. NO_TARGET = dropped. */
-  private translateIcmpIn(frame: Uint8Array, ip: number, l4: number, end: number, src: number, now: number): number {
+  /** Where translateIcmpIn sent the message (int32 form). */
+  private icmpTarget = 0;
+
+  /** Inbound ICMP: replies find their host by identifier; errors by their quoted packet. False = dropped (counted). */
+  private translateIcmpIn(frame: Uint8Array, ip: number, l4: number, end: number, src: number, now: number): boolean {
     if (end - l4 < ICMP_HEADER) {
       this.drop(Drop.TRUNCATED);
-      return NO_TARGET;
+      return false;
     }
     const whole = (readU16(frame, ip + IP_FLAGS_FRAGMENT) & IP_FLAG_MF) === 0;
     if (whole && internetChecksum(frame, l4, end) !== 0) {
       this.drop(Drop.ICMP_BAD_CHECKSUM);
-      return NO_TARGET;
+      return false;
     }
     const type = frame[l4];
     if (icmpQueryKind(type) === 2) {
@@ -828,33 +834,35 @@ export class NapptForwarder implements Service {
       if (owner !== NO_PHONE && this.phones.expiresAt[owner] > now) {
         const target = this.phones.ip[owner];
         rewriteAddress(frame, ip, ip + IP_DST, target, NO_CHECKSUM, false);
-        return target;
+        this.icmpTarget = target;
+        return true;
       }
       const mapping = this.napt.findInbound(NaptProtocol.ICMP, id, now);
       if (mapping === NO_MAPPING) {
         this.drop(Drop.WAN_NO_MAPPING);
-        return NO_TARGET;
+        return false;
       }
       if (!this.napt.permitsInbound(mapping, src, 0, this.config.filtering)) {
         this.drop(Drop.WAN_FILTERED);
-        return NO_TARGET;
+        return false;
       }
       this.napt.noteInbound(mapping, 0, now);
       const target = this.napt.internalIp[mapping];
       rewriteAddress(frame, ip, ip + IP_DST, target, NO_CHECKSUM, false);
       rewritePort(frame, l4 + ICMP_ID, this.napt.internalPort[mapping], l4 + ICMP_CHECKSUM, false);
-      return target;
+      this.icmpTarget = target;
+      return true;
     }
     if (!isIcmpError(type) || !whole) {
       this.drop(Drop.ICMP_UNSUPPORTED);
-      return NO_TARGET;
+      return false;
     }
     // RFC 5508 REQ-4: the quoted packet is one we sent: its source (public:port) names the host.
     const inner = this.innerHeader(frame, l4, end);
-    if (inner < 0) return NO_TARGET;
-    if (readIp(frame, inner + IP_SRC) !== this.publicIp) {
+    if (inner < 0) return false;
+    if (readAddress(frame, inner + IP_SRC) !== this.publicIp) {
       this.drop(Drop.ICMP_ERROR_NO_MAPPING);
-      return NO_TARGET;
+      return false;
     }
     const innerL4 = inner + (frame[inner] & 0x0f) * 4;
     const innerProtocol = frame[inner + IP_PROTOCOL];
@@ -872,7 +880,7 @@ export class NapptForwarder implements Service {
       remotePort = 0;
     } else {
       this.drop(Drop.ICMP_ERROR_NO_MAPPING);
-      return NO_TARGET;
+      return false;
     }
     const port = readU16(frame, portAt);
     let target: number;
@@ -883,9 +891,9 @@ export class NapptForwarder implements Service {
     } else {
       const mapping = this.napt.findInbound(napProtocol, port, now);
       // REQ-6: an error never refreshes the mapping; the quoted destination must be a known remote.
-      if (mapping === NO_MAPPING || !this.napt.permitsInbound(mapping, readIp(frame, inner + IP_DST), remotePort, this.config.filtering)) {
+      if (mapping === NO_MAPPING || !this.napt.permitsInbound(mapping, readAddress(frame, inner + IP_DST), remotePort, this.config.filtering)) {
         this.drop(Drop.ICMP_ERROR_NO_MAPPING);
-        return NO_TARGET;
+        return false;
       }
       target = this.napt.internalIp[mapping];
       insidePort = this.napt.internalPort[mapping];
@@ -897,6 +905,7 @@ export class NapptForwarder implements Service {
     rewriteAddress(frame, ip, ip + IP_DST, target, NO_CHECKSUM, false);
     this.refillIcmpChecksum(frame, l4, end);
     this.stats.events[Event.ICMP_ERRORS_TRANSLATED]++;
-    return target;
+    this.icmpTarget = target;
+    return true;
   }
 }

@@ -2,19 +2,20 @@
 // fragment names the inside host for its (source, id, protocol); later fragments follow it. Fragments
 // that arrive before their first are held briefly in a fixed buffer, then forwarded or dropped.
 
-export const NO_TARGET = -1;
+/** lookup() found no first fragment. */
+export const NO_ENTRY = -1;
 /** Largest IPv4 packet a hold slot keeps (a full Ethernet payload), placed after a 14-byte header. */
 export const HOLD_FRAME_BYTES = 14 + 1500;
 
 export class FragmentMemory {
-  private readonly source: Uint32Array;
+  private readonly source: Int32Array;
   private readonly id: Uint16Array;
   private readonly protocol: Uint8Array;
-  private readonly target: Uint32Array;
+  private readonly target: Int32Array;
   private readonly expiresAt: Float64Array;
   private readonly holdFrames: Uint8Array;
   private readonly holdLength: Int32Array;
-  private readonly holdSource: Uint32Array;
+  private readonly holdSource: Int32Array;
   private readonly holdId: Uint16Array;
   private readonly holdProtocol: Uint8Array;
   private readonly holdUntil: Float64Array;
@@ -24,21 +25,22 @@ export class FragmentMemory {
     readonly capacity: number,
     readonly holdSlots: number,
   ) {
-    this.source = new Uint32Array(capacity);
+    this.source = new Int32Array(capacity);
     this.id = new Uint16Array(capacity);
     this.protocol = new Uint8Array(capacity);
-    this.target = new Uint32Array(capacity);
+    this.target = new Int32Array(capacity);
     this.expiresAt = new Float64Array(capacity);
     this.holdFrames = new Uint8Array(holdSlots * HOLD_FRAME_BYTES);
     this.holdLength = new Int32Array(holdSlots);
-    this.holdSource = new Uint32Array(holdSlots);
+    this.holdSource = new Int32Array(holdSlots);
     this.holdId = new Uint16Array(holdSlots);
     this.holdProtocol = new Uint8Array(holdSlots);
     this.holdUntil = new Float64Array(holdSlots);
   }
 
   /** Remember that fragments of (source, id, protocol) go to `target` until now + timeoutMs. */
-  remember(source: number, id: number, protocol: number, target: number, now: number, timeoutMs: number): void {
+  remember(anySource: number, id: number, protocol: number, target: number, now: number, timeoutMs: number): void {
+    const source = anySource | 0;
     let victim = 0;
     let oldest = Infinity;
     for (let i = 0; i < this.capacity; i++) {
@@ -55,21 +57,27 @@ export class FragmentMemory {
     this.source[victim] = source;
     this.id[victim] = id;
     this.protocol[victim] = protocol;
-    this.target[victim] = target;
+    this.target[victim] = target | 0;
     this.expiresAt[victim] = now + timeoutMs;
   }
 
-  /** The inside host for a non-first fragment, or NO_TARGET. */
-  lookup(source: number, id: number, protocol: number, now: number): number {
+  /** The entry remembering (source, id, protocol), or NO_ENTRY; targetOf() gives its inside host. */
+  lookup(anySource: number, id: number, protocol: number, now: number): number {
+    const source = anySource | 0;
     for (let i = 0; i < this.capacity; i++) {
-      if (this.expiresAt[i] > now && this.source[i] === source && this.id[i] === id && this.protocol[i] === protocol) return this.target[i];
+      if (this.expiresAt[i] > now && this.source[i] === source && this.id[i] === id && this.protocol[i] === protocol) return i;
     }
-    return NO_TARGET;
+    return NO_ENTRY;
+  }
+
+  /** The inside host (int32 form) of entry `index`. */
+  targetOf(index: number): number {
+    return this.target[index];
   }
 
   /** Forget every entry that leads to `target` (its lease ended), or everything. Returns held fragments dropped. */
   forget(target: number | undefined): number {
-    for (let i = 0; i < this.capacity; i++) if (target === undefined || this.target[i] === target) this.expiresAt[i] = 0;
+    for (let i = 0; i < this.capacity; i++) if (target === undefined || this.target[i] === (target | 0)) this.expiresAt[i] = 0;
     if (target !== undefined) return 0;
     const dropped = this.held;
     this.holdLength.fill(0);
@@ -78,7 +86,8 @@ export class FragmentMemory {
   }
 
   /** Copy an early fragment (IP packet bytes) into a hold slot. False when no slot is free or it is too big. */
-  hold(frame: Uint8Array, ip: number, length: number, source: number, id: number, protocol: number, until: number): boolean {
+  hold(frame: Uint8Array, ip: number, length: number, anySource: number, id: number, protocol: number, until: number): boolean {
+    const source = anySource | 0;
     if (length + 14 > HOLD_FRAME_BYTES) return false;
     for (let slot = 0; slot < this.holdSlots; slot++) {
       if (this.holdLength[slot] !== 0) continue;
@@ -96,7 +105,8 @@ export class FragmentMemory {
   }
 
   /** The next held slot waiting for (source, id, protocol), or -1. */
-  heldFor(source: number, id: number, protocol: number): number {
+  heldFor(anySource: number, id: number, protocol: number): number {
+    const source = anySource | 0;
     for (let slot = 0; slot < this.holdSlots; slot++) {
       if (this.holdLength[slot] !== 0 && this.holdSource[slot] === source && this.holdId[slot] === id && this.holdProtocol[slot] === protocol) return slot;
     }

@@ -42,7 +42,8 @@ export interface MappingReport {
 
 export class NaptTable {
   readonly protocol: Uint8Array;
-  readonly internalIp: Uint32Array;
+  /** int32 form (see readAddress). */
+  readonly internalIp: Int32Array;
   readonly internalPort: Uint16Array;
   readonly externalPort: Uint16Array;
   readonly createdAt: Float64Array;
@@ -51,7 +52,7 @@ export class NaptTable {
   readonly tcpFlags: Uint8Array;
   readonly packets: Float64Array;
   private readonly inUse: Uint8Array;
-  private readonly remoteIp: Uint32Array;
+  private readonly remoteIp: Int32Array;
   private readonly remotePort: Uint16Array;
   private readonly remoteCount: Uint8Array;
   private readonly remoteNext: Uint8Array;
@@ -81,7 +82,7 @@ export class NaptTable {
     seed = 0x2545f491,
   ) {
     this.protocol = new Uint8Array(capacity);
-    this.internalIp = new Uint32Array(capacity);
+    this.internalIp = new Int32Array(capacity);
     this.internalPort = new Uint16Array(capacity);
     this.externalPort = new Uint16Array(capacity);
     this.createdAt = new Float64Array(capacity);
@@ -90,7 +91,7 @@ export class NaptTable {
     this.tcpFlags = new Uint8Array(capacity);
     this.packets = new Float64Array(capacity);
     this.inUse = new Uint8Array(capacity);
-    this.remoteIp = new Uint32Array(capacity * REMOTES_PER_MAPPING);
+    this.remoteIp = new Int32Array(capacity * REMOTES_PER_MAPPING);
     this.remotePort = new Uint16Array(capacity * REMOTES_PER_MAPPING);
     this.remoteCount = new Uint8Array(capacity);
     this.remoteNext = new Uint8Array(capacity);
@@ -122,7 +123,8 @@ export class NaptTable {
   }
 
   /** The mapping of an inside endpoint, or NO_MAPPING. Expired mappings count as absent. */
-  findOutbound(protocol: number, ip: number, port: number, now: number): number {
+  findOutbound(protocol: number, anyIp: number, port: number, now: number): number {
+    const ip = anyIp | 0;
     let at = this.home(protocol, ip, port);
     for (;;) {
       const entry = this.index[at];
@@ -143,7 +145,8 @@ export class NaptTable {
   }
 
   /** Create a mapping for an inside endpoint; NO_MAPPING (and lastFailure) when it cannot. */
-  create(protocol: number, ip: number, port: number, now: number): number {
+  create(protocol: number, anyIp: number, port: number, now: number): number {
+    const ip = anyIp | 0;
     const stale = this.findIndexed(protocol, ip, port);
     if (stale !== NO_MAPPING) this.remove(stale);
     if (this.freeTop === 0) {
@@ -230,7 +233,8 @@ export class NaptTable {
   }
 
   /** An outbound packet used the mapping: remember the remote endpoint, track TCP, refresh (REQ-6). */
-  noteOutbound(slot: number, remoteIp: number, remotePort: number, tcpFlags: number, now: number): void {
+  noteOutbound(slot: number, anyRemoteIp: number, remotePort: number, tcpFlags: number, now: number): void {
+    const remoteIp = anyRemoteIp | 0;
     if (this.protocol[slot] === NaptProtocol.TCP) this.trackTcp(slot, tcpFlags, true);
     const base = slot * REMOTES_PER_MAPPING;
     const count = this.remoteCount[slot];
@@ -278,7 +282,8 @@ export class NaptTable {
   }
 
   /** Whether the filtering mode lets (remoteIp, remotePort) reach the mapping (RFC 4787 REQ-8). */
-  permitsInbound(slot: number, remoteIp: number, remotePort: number, filtering: InboundFiltering): boolean {
+  permitsInbound(slot: number, anyRemoteIp: number, remotePort: number, filtering: InboundFiltering): boolean {
+    const remoteIp = anyRemoteIp | 0;
     if (filtering === 'endpoint-independent') return true;
     const base = slot * REMOTES_PER_MAPPING;
     const count = this.remoteCount[slot];
@@ -359,7 +364,7 @@ export class NaptTable {
       if (protocol === NaptProtocol.TCP) tcpState = this.timeoutOf(slot) === this.timeouts.tcpEstablishedMs ? 'established' : 'transitory';
       out.push({
         protocol: PROTOCOL_NAMES[protocol],
-        internalIp: this.internalIp[slot],
+        internalIp: this.internalIp[slot] >>> 0,
         internalPort: this.internalPort[slot],
         externalPort: this.externalPort[slot],
         ageMs: now - this.createdAt[slot],

@@ -81,6 +81,15 @@ export function isIcmpError(type: number): boolean {
   );
 }
 
+/**
+ * An IPv4 address as a signed 32-bit integer. The hot path keeps addresses in int32 form: V8 boxes
+ * numbers above 2^31 (u32 form) whenever they cross a call, which would allocate per packet.
+ * Convert with `>>> 0` at the API edges (reports, the stack's sendIpFrame).
+ */
+export function readAddress(bytes: Uint8Array, offset: number): number {
+  return (bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3];
+}
+
 export function readU16(bytes: Uint8Array, offset: number): number {
   return (bytes[offset] << 8) | bytes[offset + 1];
 }

@@ -27,7 +27,8 @@ export interface BlockReport {
 export class PhoneTable {
   /** Public port -> slot, or NO_PHONE. */
   readonly portOwner = new Int16Array(65536).fill(NO_PHONE);
-  readonly ip: Uint32Array;
+  /** int32 form (see readAddress). */
+  readonly ip: Int32Array;
   /** 6 bytes per slot. */
   readonly mac: Uint8Array;
   readonly expiresAt: Float64Array;
@@ -45,7 +46,7 @@ export class PhoneTable {
   conflicts = 0;
 
   constructor(readonly capacity: number) {
-    this.ip = new Uint32Array(capacity);
+    this.ip = new Int32Array(capacity);
     this.mac = new Uint8Array(capacity * 6);
     this.expiresAt = new Float64Array(capacity);
     this.first = new Uint16Array(capacity);
@@ -89,7 +90,8 @@ export class PhoneTable {
       return NO_PHONE;
     }
     let slot = this.slotOfMac(lease.mac, 0);
-    if (slot !== NO_PHONE && (this.ip[slot] !== lease.ip || this.first[slot] !== block.first || this.last[slot] !== block.last)) {
+    const address = lease.ip | 0;
+    if (slot !== NO_PHONE && (this.ip[slot] !== address || this.first[slot] !== block.first || this.last[slot] !== block.last)) {
       this.unbindSlot(slot);
       slot = NO_PHONE;
     }
@@ -99,7 +101,7 @@ export class PhoneTable {
       const free = this.freeSlots.pop();
       if (free === undefined) return NO_PHONE;
       slot = free;
-      this.ip[slot] = lease.ip;
+      this.ip[slot] = address;
       this.mac.set(lease.mac.subarray(0, 6), slot * 6);
       this.first[slot] = block.first;
       this.last[slot] = block.last;
@@ -143,7 +145,7 @@ export class PhoneTable {
       if (lease === undefined) continue;
       out.push({
         mac: lease.mac,
-        ip: this.ip[slot],
+        ip: this.ip[slot] >>> 0,
         phoneClass: lease.phoneClass,
         first: this.first[slot],
         last: this.last[slot],

@@ -1,10 +1,10 @@
-// A fixed-capacity map from u32 keys to non-negative int32 values in typed arrays (linear probing,
-// backward-shift deletion). Used where a JS Map would box addresses above 2^30 on every lookup.
+// A fixed-capacity map from 32-bit keys (addresses, taken as int32) to non-negative int32 values in
+// typed arrays (linear probing, backward-shift deletion): no JS Map boxing addresses per lookup.
 
 export const U32_MISSING = -1;
 
 export class U32Map {
-  private readonly keys: Uint32Array;
+  private readonly keys: Int32Array;
   private readonly values: Int32Array;
   private readonly used: Uint8Array;
   private readonly mask: number;
@@ -13,7 +13,7 @@ export class U32Map {
   constructor(readonly capacity: number) {
     let slots = 16;
     while (slots < capacity * 2) slots *= 2;
-    this.keys = new Uint32Array(slots);
+    this.keys = new Int32Array(slots);
     this.values = new Int32Array(slots);
     this.used = new Uint8Array(slots);
     this.mask = slots - 1;
@@ -25,7 +25,8 @@ export class U32Map {
     return (h ^ (h >>> 16)) & this.mask;
   }
 
-  get(key: number): number {
+  get(anyKey: number): number {
+    const key = anyKey | 0;
     let at = this.home(key);
     while (this.used[at] !== 0) {
       if (this.keys[at] === key) return this.values[at];
@@ -35,7 +36,8 @@ export class U32Map {
   }
 
   /** False when the map is full (capacity keys already present). */
-  set(key: number, value: number): boolean {
+  set(anyKey: number, value: number): boolean {
+    const key = anyKey | 0;
     let at = this.home(key);
     while (this.used[at] !== 0) {
       if (this.keys[at] === key) {
@@ -52,7 +54,8 @@ export class U32Map {
     return true;
   }
 
-  delete(key: number): boolean {
+  delete(anyKey: number): boolean {
+    const key = anyKey | 0;
     let at = this.home(key);
     while (this.used[at] !== 0 && this.keys[at] !== key) at = (at + 1) & this.mask;
     if (this.used[at] === 0) return false;

@@ -90,7 +90,7 @@ test('NaptTable: lookups both ways agree with a model through creates, expiries 
           table.expire(now);
           for (const [k, v] of model) if (v.expires <= now) model.delete(k);
         } else {
-          table.flush((slot) => table.internalIp[slot] === ipAddr);
+          table.flush((slot) => table.internalIp[slot] === (ipAddr | 0));
           for (const k of [...model.keys()]) if (k.split('/')[1] === String(ipAddr)) model.delete(k);
         }
         assert.is(table.live, model.size);
