@@ -64,6 +64,12 @@ export class LineEditor {
     this.write(this.prompt + (this.masked ? '' : this.line()) + '\b'.repeat(this.masked ? 0 : this.chars.length - this.cursor));
   }
 
+  /** Blank the row holding the prompt and line, cursor at its start (to print a message there). */
+  clearRow(): void {
+    const width = this.prompt.length + (this.masked ? 0 : this.chars.length);
+    this.write('\r' + ' '.repeat(width) + '\r');
+  }
+
   /** Insert text at the cursor (completion). */
   insert(text: string): void {
     for (const ch of text) this.insertChar(ch);

@@ -67,8 +67,10 @@ export class ConsoleSession implements Service {
   /** An asynchronous message (log line): printed above the line being typed, which is redrawn. */
   notify(text: string): void {
     if (!this.started) return;
-    if (this.state === 'prompt') {
-      this.writeText('\r\n' + text.replace(/\n/g, '\r\n') + '\r\n');
+    if (this.state === 'prompt' || this.state === 'login') {
+      // The message takes the prompt's row; the prompt and the half-typed line move below it.
+      this.editor.clearRow();
+      this.writeText(text.replace(/\n/g, '\r\n') + '\r\n');
       this.editor.redraw();
     } else if (this.state === 'running') {
       this.output.push(text);

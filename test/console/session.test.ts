@@ -280,4 +280,15 @@ test('a stored hash from show running-config works as the password on another ro
   assert.is(rig.screen.current(), 'plugboard>');
 });
 
+test('a log line arriving while typing takes the prompt row; the half-typed line is redrawn below it', () => {
+  const rig = consoleRig();
+  rig.run(10);
+  rig.type('show ver');
+  rig.instance().console.session.notify('[ 1.000] info  dhcp: phone bound');
+  assert.is(rig.screen.rows[rig.screen.rows.length - 2].trimEnd(), '[ 1.000] info  dhcp: phone bound');
+  assert.is(rig.screen.current(), 'plugboard> show ver');
+  rig.type('sion\r');
+  assert.match(rig.screen.text(), /Plugboard firmware/);
+});
+
 test.run();

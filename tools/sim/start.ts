@@ -1,6 +1,7 @@
 // `npm start`: boots the firmware on the simulated board in real time, with its serial console on
-// this terminal and a simulated PC on the LAN that pings the router every second.
-// Usage: npm start -- [--seed <n>] [--duration <seconds>] [--quiet-ping]
+// this terminal, a simulated PC on the LAN that pings the router every second, and (tools/sim/office)
+// a demo configuration and phone image on flash, a SIP/media server on the WAN and phones plugging in.
+// Usage: npm start -- [--seed <n>] [--duration <seconds>] [--no-ping] [--phones <n>]
 import { Testbed } from '../../hal/sim/testbed';
 import type { SimHost, EchoReply } from '../../hal/sim/host';
 import { boot } from '../../firmware/main';
@@ -8,24 +9,30 @@ import type { Firmware } from '../../firmware/main';
 import { ipToString } from '../../firmware/util/ipv4';
 import { RealTimeRunner } from './realtime';
 import { bindTerminal } from './terminal';
+import { Scheduler } from '../../hal/sim/scheduler';
+import { preloadedFlash, startOffice, type Office } from './office';
 import type { TerminalBinding } from './terminal';
 
 export interface StartOptions {
   readonly seed: number;
   readonly durationMs: number | undefined;
   readonly ping: boolean;
+  /** Simulated phones that plug in one after another. */
+  readonly phones: number;
 }
 
-const USAGE = `usage: npm start -- [--seed <n>] [--duration <seconds>] [--no-ping]
+const USAGE = `usage: npm start -- [--seed <n>] [--duration <seconds>] [--no-ping] [--phones <n>]
   --seed <n>          seed of the simulation (default 1): same seed, same run
   --duration <s>      stop by itself after <s> seconds
   --no-ping           do not run the LAN PC's ping
+  --phones <n>        phones that plug in one after another (default 4, 0-200)
 Quit with Ctrl-] or Ctrl-C twice (a single Ctrl-C goes to the router's console).`;
 
 export function parseArgs(argv: readonly string[]): StartOptions | string {
   let seed = 1;
   let durationMs: number | undefined;
   let ping = true;
+  let phones = 4;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string | undefined => argv[++i];
@@ -37,6 +44,10 @@ export function parseArgs(argv: readonly string[]): StartOptions | string {
       const s = Number(value());
       if (!(s > 0) || !Number.isFinite(s)) return `--duration needs a positive number of seconds\n${USAGE}`;
       durationMs = s * 1000;
+    } else if (arg === '--phones') {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 0 || n > 200) return `--phones needs an integer 0..200\n${USAGE}`;
+      phones = n;
     } else if (arg === '--no-ping') {
       ping = false;
     } else if (arg === '--help' || arg === '-h') {
@@ -45,7 +56,7 @@ export function parseArgs(argv: readonly string[]): StartOptions | string {
       return `unknown argument ${arg}\n${USAGE}`;
     }
   }
-  return { seed, durationMs, ping };
+  return { seed, durationMs, ping, phones };
 }
 
 /** The LAN PC pings the router once a second and prints each answer or timeout like ping(8). */
@@ -73,7 +84,7 @@ function startPinger(bed: Testbed<Firmware>, pc: SimHost, routerIp: number, say:
   return () => ({ sent: seq, answered });
 }
 
-export function main(argv: readonly string[]): void {
+export async function main(argv: readonly string[]): Promise<void> {
   const parsed = parseArgs(argv);
   if (typeof parsed === 'string') {
     const ok = parsed === USAGE;
@@ -81,7 +92,10 @@ export function main(argv: readonly string[]): void {
     process.exitCode = ok ? 0 : 2;
     return;
   }
-  const bed = new Testbed<Firmware>({ seed: parsed.seed, wallClockAtStart: Date.now(), conditions: { latencyMs: 0.1, jitterMs: 0.05 } });
+  // The flash the board boots from already holds the demo configuration and phone image.
+  const scheduler = new Scheduler();
+  const flash = await preloadedFlash(parsed.seed, scheduler);
+  const bed = new Testbed<Firmware>({ seed: parsed.seed, scheduler, flash, wallClockAtStart: Date.now(), conditions: { latencyMs: 0.1, jitterMs: 0.05 } });
   let terminal: TerminalBinding | undefined;
   const say = (text: string): void => terminal?.note(text);
   let runner: RealTimeRunner | undefined;
@@ -107,10 +121,14 @@ export function main(argv: readonly string[]): void {
   void firmware.ready.then(() => {
     const routerIp = firmware.stack.address('lan')?.ip;
     if (routerIp === undefined || !parsed.ping || stopping) return;
-    const pcIp = ((routerIp & 0xffffff00) | 100) >>> 0;
+    const pcIp = ((routerIp & 0xffffff00) | 20) >>> 0; // outside the DHCP pools
     const pc = bed.addHost({ name: 'lan-pc', mac: '02:00:00:00:00:64', ip: pcIp, prefixLength: 24 });
     say(`[sim] ${pc.describe()} is on the LAN switch and pings ${ipToString(routerIp)} every second`);
     pingStats = startPinger(bed, pc, routerIp, say);
+  });
+  let office: Office | undefined;
+  void firmware.ready.then(() => {
+    if (parsed.phones > 0 && !stopping) office = startOffice(bed as Testbed<unknown>, { phones: parsed.phones, say: (text) => say(`[sim] ${text}`) });
   });
 
   runner = new RealTimeRunner(bed.scheduler, {
@@ -121,6 +139,7 @@ export function main(argv: readonly string[]): void {
         process.exitCode = 1;
       }
       const stats = pingStats?.();
+      for (const line of office?.summary() ?? []) say(`[sim] ${line}`);
       say(`[sim] stopped after ${(bed.scheduler.now() / 1000).toFixed(1)} s${stats ? `: ${stats.sent} pings, ${stats.answered} answered` : ''}`);
       terminal?.unbind();
       process.off('SIGINT', onSignal);
@@ -133,4 +152,4 @@ export function main(argv: readonly string[]): void {
   runner.start();
 }
 
-main(process.argv.slice(2));
+void main(process.argv.slice(2));
