@@ -51,9 +51,12 @@ async function drive<T>(scheduler: Scheduler, promise: Promise<T>): Promise<T> {
 
 /**
  * A flash for the sim board holding what the owner would have set up: the demo configuration saved
- * and the demo phone image uploaded. The board boots from it like from any saved state.
+ * and the demo phone image uploaded (written on a private clock, handed over as a copy on the
+ * board's clock). The board boots from it like from any saved state.
  */
-export async function preloadedFlash(seed: number, scheduler: Scheduler): Promise<SimFlash> {
+export async function preloadedFlash(seed: number, boardScheduler: Scheduler): Promise<SimFlash> {
+  // Preloading runs on its own clock so the board's virtual time starts at zero.
+  const scheduler = new Scheduler();
   const spec = simBoardJson.flash;
   const rng = new Rng(seed ^ 0x5eed);
   const flash = new SimFlash(scheduler, rng.fork(), { kind: spec.kind as 'nor', size: spec.size, blockSize: spec.blockSize, programUnit: spec.programUnit });
@@ -71,8 +74,8 @@ export async function preloadedFlash(seed: number, scheduler: Scheduler): Promis
   if (isFailure(committed)) throw new Error(`preload: ${committed.message}`);
   const saved = await drive(scheduler, store.setRecord(CONFIG_RECORD_KEY, encodeConfig(demoConfig())));
   if (saved) throw new Error(`preload: ${saved.message}`);
-  // The preloading "device" is switched off cleanly: the board mounts this medium afresh.
-  return flash.afterPowerCut();
+  // The same bytes, now driven by the board's clock.
+  return flash.clone(boardScheduler, rng.fork());
 }
 
 export interface OfficeOptions {
