@@ -9,6 +9,7 @@ import { Version, entryKey } from './catalog';
 import {
   BLOCK_HEADER_SIZE,
   DATA_STRIDE,
+  MAX_RECORD_SPAN,
   Namespace,
   ParseError,
   RECORD_HEADER_SIZE,
@@ -52,6 +53,12 @@ interface FoundTombstone {
   readonly space: Namespace;
   readonly name: string;
   readonly loc: Loc;
+}
+
+/** Offset of the last byte that is not 0xFF (-1 when all are). */
+function lastWritten(bytes: Uint8Array): number {
+  for (let i = bytes.length - 1; i >= 0; i--) if (bytes[i] !== 0xff) return i;
+  return -1;
 }
 
 function erased(bytes: Uint8Array): boolean {
@@ -137,7 +144,6 @@ export async function scanFlash(flash: Flash): Promise<Mounted> {
         tombstones.set(key, list);
       }
     }
-    if (walk.stop !== 'end') report.truncatedBlocks++;
     if (typeof header === 'string') {
       if (records === 0) {
         info.state = 'dirty';
@@ -149,6 +155,14 @@ export async function scanFlash(flash: Flash): Promise<Mounted> {
       info.eraseKnown = false;
     } else {
       info.eraseCount = header.eraseCount;
+    }
+    if (walk.stop !== 'end') {
+      report.truncatedBlocks++;
+      // A cut tears only the record (NOR) or page (NAND) being programmed; anything written further on
+      // means the medium itself lost records here.
+      const tornReach = pageSize > 0 ? Math.floor(walk.end / pageSize) * pageSize + 2 * pageSize : walk.end + MAX_RECORD_SPAN;
+      const last = lastWritten(buffer);
+      if (last >= tornReach) damage.push(`block ${block}: unreadable record at offset ${walk.end} (${walk.stop}); ${last + 1 - walk.end} bytes after it are lost`);
     }
     // Never append behind a log found at mount: its tail may hold weakly programmed bytes.
     info.state = 'closed';

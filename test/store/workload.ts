@@ -140,6 +140,25 @@ export async function verify(store: FlashStore, model: Model, inflight?: InFligh
   return problems;
 }
 
+/** Checks only the named items and records against the model (plus the index audit). */
+export async function verifyNames(store: FlashStore, model: Model, items: string[], records: string[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const name of items) {
+    const want = model.items.get(name);
+    const got = store.stat(name) ? await readAll(store, name) : undefined;
+    if (isFailure(got)) problems.push(`item ${name}: ${got.message}`);
+    else if ((got === undefined) !== (want === undefined) || (got && want && !sameBytes(got, want))) problems.push(`item ${name} differs from the model`);
+  }
+  for (const key of records) {
+    const want = model.records.get(key);
+    const got = await store.getRecord(key);
+    if (isFailure(got)) problems.push(`record ${key}: ${got.message}`);
+    else if ((got === undefined) !== (want === undefined) || (got && want && !sameBytes(got, want))) problems.push(`record ${key} differs from the model`);
+  }
+  problems.push(...store.audit());
+  return problems;
+}
+
 /** After a cut the in-flight op took effect or not: settle the model on what the store now shows. */
 export async function settleModel(store: FlashStore, model: Model, inflight: InFlight | undefined): Promise<void> {
   if (!inflight) return;
