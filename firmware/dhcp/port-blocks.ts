@@ -174,13 +174,18 @@ export class PortBlockAllocator {
     }
   }
 
-  /** The owner's lease is bound: the block counts as used from now on. */
-  activate(owner: string): void {
+  /** The owner's lease is bound: the block counts as used from now on. True when that is news. */
+  activate(owner: string): boolean {
     const holding = this.holdings.get(owner);
-    if (!holding) return;
+    if (!holding) return false;
     holding.state = 'active';
     const [from, to] = unitsOf(holding.block);
-    for (let unit = from; unit < to; unit++) this.setFlag(unit, EVER_USED);
+    let fresh = false;
+    for (let unit = from; unit < to; unit++) {
+      if (!(this.unitFlags[unit] & EVER_USED)) fresh = true;
+      this.setFlag(unit, EVER_USED);
+    }
+    return fresh;
   }
 
   /**

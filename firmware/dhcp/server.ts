@@ -126,12 +126,15 @@ export class DhcpServer implements LeaseDirectory {
   private readonly byIpMap = new Map<number, Lease>();
   private readonly declined = new Map<number, number>();
   private readonly knownAddresses = new Set<number>();
+  /** Per pool (keyed by its first address): every address below the cursor is known (used). */
+  private readonly freshCursor = new Map<number, number>();
   private readonly probing = new Map<number, Parked>();
   private readonly buckets = new Map<string, { tokens: number; last: number }>();
   private readonly listeners = new Set<(event: LeaseEvent) => void>();
   private readonly counterMap = new Map<string, number>();
 
   private readonly slots: (Lease | undefined)[] = [];
+  private readonly freeSlots: number[] = [];
   private readonly dirtyShards = new Set<number>();
   private metaDirty = false;
   private flushing: { ticket: number; versions: Map<Lease, number> } | undefined;
@@ -399,7 +402,11 @@ export class DhcpServer implements LeaseDirectory {
     if (requested !== undefined && this.inPool(requested, pool) && this.usableBy(requested, lease, mac, now)) {
       return { ip: requested, probe: needsProbe(requested) };
     }
-    for (let ip = pool.first; ip <= pool.last; ip++) {
+    // Addresses only ever become known, so a cursor skips the used prefix of the pool in O(1).
+    let cursor = this.freshCursor.get(pool.first) ?? pool.first;
+    while (cursor <= pool.last && this.knownAddresses.has(cursor)) cursor++;
+    this.freshCursor.set(pool.first, cursor);
+    for (let ip = cursor; ip <= pool.last; ip++) {
       if (!this.knownAddresses.has(ip) && this.usableBy(ip, lease, mac, now)) return { ip, probe: needsProbe(ip) };
     }
     // Everything was used once: free addresses first, then the longest-ended lease gives its own up.
@@ -441,6 +448,7 @@ export class DhcpServer implements LeaseDirectory {
     this.byKey.delete(lease.key);
     if (lease.slot >= 0) {
       this.slots[lease.slot] = undefined;
+      this.freeSlots.push(lease.slot);
       this.dirtyShards.add(Math.floor(lease.slot / SHARD_SLOTS));
     }
   }
@@ -597,7 +605,7 @@ export class DhcpServer implements LeaseDirectory {
     }
     if (phoneClass) {
       this.acquireBlock(lease, phoneClass, now, out);
-      this.blocks.activate(lease.key);
+      if (this.blocks.activate(lease.key)) this.metaDirty = true;
     }
     this.knownAddresses.add(lease.ip);
     const leaseSeconds = this.leaseSecondsOf(lease);
@@ -621,8 +629,9 @@ export class DhcpServer implements LeaseDirectory {
   }
 
   private assignSlot(lease: Lease): void {
-    let slot = this.slots.indexOf(undefined);
-    if (slot < 0) slot = this.slots.length;
+    let slot = this.freeSlots.pop();
+    while (slot !== undefined && this.slots[slot] !== undefined) slot = this.freeSlots.pop();
+    if (slot === undefined) slot = this.slots.length;
     this.slots[slot] = lease;
     lease.slot = slot;
     if (Math.floor(slot / SHARD_SLOTS) >= this.shardCount) this.metaDirty = true;
@@ -823,12 +832,16 @@ export class DhcpServer implements LeaseDirectory {
       }
       records.push({ key: shardKey(shard), bytes: encodeShard(shard, entries) });
     }
-    // The meta record carries the shard count and the ever-used block map; always last, so a cut
-    // before it only loses never-used marks (then such blocks are quarantined anyway on restore).
+    // The meta record carries the shard count and the ever-used block map, written when either
+    // changed and always last. A cut before it loses only what this flush added, and no ACK for
+    // that was sent yet (ACKs wait for the whole flush): the client retries and is served again.
     const needed = Math.ceil(this.slots.length / SHARD_SLOTS);
-    this.shardCount = Math.max(this.shardCount, needed);
-    this.metaDirty = false;
-    records.push({ key: META_KEY, bytes: encodeMeta(this.shardCount, this.blocks.everUsedBitmap()) });
+    if (needed > this.shardCount) this.metaDirty = true;
+    if (this.metaDirty) {
+      this.shardCount = Math.max(this.shardCount, needed);
+      this.metaDirty = false;
+      records.push({ key: META_KEY, bytes: encodeMeta(this.shardCount, this.blocks.everUsedBitmap()) });
+    }
     const ticket = this.nextTicket++;
     this.flushing = { ticket, versions };
     this.count('persist.writes');

@@ -36,7 +36,7 @@ function lastEvent(file: string, event: RegExp): Map<string, string> {
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const blocks = text.split(/^--- /m).filter((block) => event.test(block.split('\n')[0]));
   const vars = new Map<string, string>();
-  for (const line of (blocks.at(-1) ?? '').split('\n').slice(1)) {
+  for (const line of (blocks[blocks.length - 1] ?? '').split('\n').slice(1)) {
     const eq = line.indexOf('=');
     if (eq > 0) vars.set(line.slice(0, eq), line.slice(eq + 1));
   }
@@ -52,14 +52,6 @@ function hexBytes(text: string): Uint8Array {
 function dhclientBytes(value: string): Uint8Array {
   if (/^[0-9a-f]{1,2}(:[0-9a-f]{1,2})+$/i.test(value)) return Uint8Array.from(value.split(':'), (part) => parseInt(part, 16));
   return hexBytes(value);
-}
-
-async function waitFor(what: string, check: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 async function udhcpc(phone: Phone, file: string, extra: string[]): Promise<Map<string, string>> {
