@@ -56,6 +56,13 @@ export function attachNappt(firmware: Firmware): NapptAttachment {
     forwarder.setWan(state === undefined ? undefined : { address: state.address, prefixLength: state.prefixLength, gateway: state.gateway });
     reactor.reschedule();
   });
+  // `nat.*` keys apply live; the pool and the WAN MTU wait for a reload (schema: apply 'reload').
+  const unwatch = firmware.config.subscribe((config, changed) => {
+    if (!changed.some((key) => key.startsWith('nat.'))) return;
+    const running = forwarder.currentConfig();
+    const errors = forwarder.setConfig({ ...settingsOf(config).nat, pool: running.pool, wanMtu: running.wanMtu });
+    for (const error of errors) log.warn('nappt', `configuration not applied: ${error}`);
+  });
   const detachHook = attachForwarder(hal.ports.wan, stack, forwarder);
   reactor.add(forwarder);
   reactor.add(wan);
@@ -65,6 +72,7 @@ export function attachNappt(firmware: Firmware): NapptAttachment {
     wan,
     detach: () => {
       unsubscribe();
+      unwatch();
       detachHook();
       wan.stop();
       forwarder.close();

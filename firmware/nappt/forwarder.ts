@@ -137,6 +137,11 @@ export class NapptForwarder implements Service {
     };
   }
 
+  /** The configuration in force. */
+  currentConfig(): NapptConfig {
+    return this.config;
+  }
+
   /** Apply a changed configuration at once (table sizes stay as built; they need a reload). */
   setConfig(config: NapptConfig): string[] {
     const errors = validateNapptConfig(config);

@@ -39,6 +39,13 @@ test('static WAN from the configuration: a LAN PC reaches the WAN host through N
   assert.equal(pc.stats.malformed, {});
   assert.equal(wanHost.stats.malformed, {});
   assert.match(bed.board.console.read(), /wan: address 198\.51\.100\.2\/24 via 198\.51\.100\.1 \(static\)/);
+  // nat.* keys apply live: switching NAPT off drops the PC's next new flow.
+  const proposed = fw.config.propose(withValue(fw.config.current, 'nat.fallback-napt', false));
+  assert.ok(proposed.ok);
+  assert.is(nappt.forwarder.currentConfig().fallbackNapt, false);
+  pc.sendUdp(WAN_HOST, 40002, 53, new Uint8Array(20));
+  await bed.runAsync(100, tick);
+  assert.is(nappt.forwarder.drops()['napt-disabled'], 1);
 });
 
 test('default configuration: the WAN DHCP client broadcasts DISCOVERs on the WAN port', async () => {
