@@ -44,7 +44,8 @@ export class TimerHeap {
 
   /** Run every timer due now (ones set meanwhile for "now" wait for the next wake-up), then re-arm. */
   runDue(): void {
-    this.armed = -1;
+    // The runtime forgot its deadline when it called us; always tell it the next one.
+    this.armed = Number.NaN;
     const now = this.now();
     const due: Entry[] = [];
     while (this.heap.length > 0 && this.heap[0].at <= now) {

@@ -153,7 +153,8 @@ int main(int argc, char **argv) {
     port->fd = -1;
     port->index = i;
     snprintf(port->name, sizeof port->name, "%s", port_names[i]);
-    int rc = strncmp(spec, "pcap:", 5) == 0 ? ports_open_pcap(port, spec, opts.replay_delay_ms)
+    pcap_replay replay = {opts.replay_delay_ms, opts.replay_after_tx, opts.exit_when_replayed_ms};
+    int rc = strncmp(spec, "pcap:", 5) == 0 ? ports_open_pcap(port, spec, &replay)
                                             : ports_open_packet(port, spec);
     if (rc < 0) {
       rt_log("port %s (%s): %s", port->name, spec, strerror(-rc));

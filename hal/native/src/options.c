@@ -17,8 +17,12 @@ void options_usage(void) {
       "  --baud <n>                    console speed (default: the board's)\n"
       "  --watchdog <device>           keep this watchdog alive (default: the board's)\n"
       "  --self-test <dir>             ports from <dir>/{lan,wan}.in.pcap -> <dir>/{lan,wan}.out.pcap,\n"
-      "                                flash <dir>/flash.img, no console, exit after 3 s\n"
+      "                                flash <dir>/flash.img, no console; replay after each port's first\n"
+      "                                transmission, exit 1 s after the replay (at most after 30 s)\n"
       "  --replay-delay <ms>           pcap ports: delay before the first frame (default 500)\n"
+      "  --replay-after-tx             pcap ports: start that delay at the port's first transmission\n"
+      "                                (the firmware announcing its address), not at start\n"
+      "  --exit-when-replayed <ms>     exit cleanly this long after every pcap port has replayed\n"
       "  --exit-after <ms>             exit cleanly after this long\n",
       stderr);
 }
@@ -59,7 +63,7 @@ int options_parse(rt_options *o, int argc, char **argv) {
     const char *number = NULL;
     if (strcmp(a, "--baud") == 0 || strcmp(a, "--exit-after") == 0 || strcmp(a, "--replay-delay") == 0 ||
         strcmp(a, "--flash-block") == 0 || strcmp(a, "--flash-program-unit") == 0 ||
-        strcmp(a, "--flash-erase-ms") == 0) {
+        strcmp(a, "--flash-erase-ms") == 0 || strcmp(a, "--exit-when-replayed") == 0) {
       if (!v) {
         fprintf(stderr, "plugboard: %s needs a value\n", a);
         return -1;
@@ -72,12 +76,17 @@ int options_parse(rt_options *o, int argc, char **argv) {
         return -1;
       }
       if (a[2] == 'b') o->baud = (int)n;
+      else if (strcmp(a, "--exit-when-replayed") == 0) o->exit_when_replayed_ms = n;
       else if (a[2] == 'e') o->exit_after_ms = n;
       else if (a[2] == 'r') o->replay_delay_ms = n;
       else if (strcmp(a, "--flash-block") == 0) o->flash_block_size = n;
       else if (strcmp(a, "--flash-erase-ms") == 0) o->flash_erase_ms = n;
       else o->flash_program_unit = n;
       i++;
+      continue;
+    }
+    if (strcmp(a, "--replay-after-tx") == 0) {
+      o->replay_after_tx = true;
       continue;
     }
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) return -1;
@@ -102,7 +111,9 @@ int options_parse(rt_options *o, int argc, char **argv) {
     if (!o->port_spec[1]) o->port_spec[1] = join(self_test, "wan.in.pcap", "wan.out.pcap");
     if (!o->flash_spec) o->flash_spec = join(self_test, "flash.img", NULL);
     if (!o->console_spec) o->console_spec = "none";
-    if (!o->exit_after_ms) o->exit_after_ms = 3000;
+    o->replay_after_tx = true;
+    if (!o->exit_when_replayed_ms) o->exit_when_replayed_ms = 1000;
+    if (!o->exit_after_ms) o->exit_after_ms = 30000;
   }
   if (!o->bundle_path || !o->board_path) {
     fprintf(stderr, "plugboard: %s\n", !o->board_path ? "--board is required" : "no bundle given");

@@ -22,9 +22,20 @@ typedef struct {
   record *records;
   size_t count, next;
   double start_ms;
+  bool started;
   int timer_fd;
   FILE *out;
+  pcap_replay replay;
 } pcap_port;
+
+static int replaying; /* pcap ports whose replay has not finished */
+
+static void replay_finished(pcap_port *pp) {
+  if (--replaying == 0 && pp->replay.exit_when_done_ms > 0) {
+    rt_log("pcap replay done: exiting in %ld ms", pp->replay.exit_when_done_ms);
+    loop_set_exit_at(loop_now_ms() + (double)pp->replay.exit_when_done_ms);
+  }
+}
 
 
 static uint32_t rd32(const uint8_t *p, bool swap) {
@@ -62,11 +73,19 @@ static void replay(void *ctx, uint32_t events) {
   if (pp->next < pp->count) arm(pp);
   else {
     loop_del(pp->timer_fd);
+    replay_finished(pp);
   }
+}
+
+static void start_replay(pcap_port *pp) {
+  pp->started = true;
+  pp->start_ms = loop_now_ms() + (double)pp->replay.delay_ms;
+  arm(pp);
 }
 
 static int pcap_flush(rt_port *port) {
   pcap_port *pp = port->backend;
+  if (!pp->started && pp->count > 0 && port->tx_count > 0) start_replay(pp);
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   for (int i = 0; i < port->tx_count; i++) {
@@ -123,7 +142,7 @@ static bool parse_mac(const char *text, uint8_t mac[6]) {
   return true;
 }
 
-int ports_open_pcap(rt_port *port, const char *spec, long replay_delay_ms) {
+int ports_open_pcap(rt_port *port, const char *spec, const pcap_replay *options) {
   char buf[1024];
   snprintf(buf, sizeof buf, "%s", spec + strlen("pcap:"));
   char *in = buf, *out = strchr(buf, ','), *mac = NULL;
@@ -143,6 +162,7 @@ int ports_open_pcap(rt_port *port, const char *spec, long replay_delay_ms) {
   }
   port->mtu = 1500;
   pcap_port *pp = calloc(1, sizeof *pp);
+  pp->replay = *options;
   port->backend = pp;
   int rc = load(port, pp, in);
   if (rc < 0) {
@@ -163,8 +183,8 @@ int ports_open_pcap(rt_port *port, const char *spec, long replay_delay_ms) {
   port->link_up = true;
   port->fd = -1;
   if (pp->count == 0) return 0;
+  replaying++;
   pp->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-  pp->start_ms = loop_now_ms() + (double)replay_delay_ms;
-  arm(pp);
+  if (!pp->replay.after_tx) start_replay(pp);
   return loop_add(pp->timer_fd, EPOLLIN, replay, port);
 }

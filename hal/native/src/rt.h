@@ -26,6 +26,8 @@ typedef struct {
   int baud;                            /* 0 = from board */
   long exit_after_ms;                  /* >0: clean exit after this long (self-tests, figures) */
   long replay_delay_ms;                /* pcap ports: when the first recorded frame is delivered */
+  bool replay_after_tx;                /* pcap ports: count that delay from the port's first transmission */
+  long exit_when_replayed_ms;          /* >0: clean exit this long after every pcap port replayed */
   const char *flash_kind;              /* nor|nand, overrides board */
   long flash_block_size;               /* overrides board */
   long flash_program_unit;             /* overrides board */
@@ -83,7 +85,12 @@ struct rt_port {
 };
 
 int ports_open_packet(rt_port *port, const char *ifname);
-int ports_open_pcap(rt_port *port, const char *spec, long replay_delay_ms);
+typedef struct {
+  long delay_ms;
+  bool after_tx;
+  long exit_when_done_ms;
+} pcap_replay;
+int ports_open_pcap(rt_port *port, const char *spec, const pcap_replay *replay);
 bool ports_queue(rt_port *port, const uint8_t *frame, size_t len);
 void ports_update_stats(rt_port *port);
 void ports_flush_all(void);
