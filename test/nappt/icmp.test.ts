@@ -5,6 +5,7 @@ import {
   GATEWAY_IP, GUEST, LAN_IP, PHONE_A, PUBLIC_IP, WAN_HOST, bytes, checksumProblems, echo, fromPhone, fromWan, icmpMessage, ip, ipPacket, makeRig, parse, tcpSegment, udpSegment,
 } from './harness';
 import { readIp } from '../../firmware/util/ipv4';
+import { internetChecksum, pseudoHeaderSum } from '../../firmware/wire/checksum';
 
 const ROUTER_HOP = ip('203.0.113.254');
 
@@ -74,6 +75,26 @@ test('inbound time-exceeded about a guest (NAPT) UDP packet reverts the quoted p
   bad[2] ^= 0xff;
   assert.is(rig.wan(fromWan({ src: ROUTER_HOP, dst: PUBLIC_IP, protocol: 1, transport: bad })).length, 0);
   assert.is(rig.forwarder.drops()['icmp-bad-checksum'], 1);
+});
+
+test('inbound destination-unreachable about a guest TCP SYN (RFC 5382 REQ-9): quoted port and TCP checksum reverted', () => {
+  const rig = makeRig();
+  const sent = rig.lan(fromPhone(GUEST, { dst: WAN_HOST, protocol: 6, transport: tcpSegment(GUEST.ip, WAN_HOST, 50123, 443, 0x02) }));
+  const quoted = ipPacket(sent[0].frame);
+  const error = rig.wan(fromWan({ src: ROUTER_HOP, dst: PUBLIC_IP, protocol: 1, transport: icmpMessage(3, 1, 0, quoted) }));
+  assert.is(error.length, 1);
+  const f = error[0].frame;
+  const inner = 14 + 28;
+  assert.is(readIp(f, inner + 12), GUEST.ip);
+  assert.is((f[inner + 20] << 8) | f[inner + 21], 50123);
+  assert.equal(checksumProblems(f), []);
+  // The whole quoted segment is there, so its TCP checksum must be right again too.
+  const innerTcp = f.slice(inner + 20, 14 + ((f[16] << 8) | f[17]));
+  const sum = internetChecksum(innerTcp, 0, innerTcp.length, pseudoHeaderSum(GUEST.ip, WAN_HOST, 6, innerTcp.length));
+  assert.is(sum, 0);
+  assert.is(f[14 + 20], 3, 'type kept (REQ-4b)');
+  assert.is(f[14 + 21], 1, 'code kept');
+  assert.is(rig.forwarder.mappings()[0].tcpState, 'transitory', 'the error did not change the mapping');
 });
 
 test('outbound port-unreachable from a phone: quoted destination and outer source become public', () => {
