@@ -73,6 +73,9 @@ export interface TftpStatus {
     readonly bytesSent: number;
     readonly bytesReceived: number;
     readonly peakConcurrent: number;
+    /** Windows resent after a timeout, and duplicate ACKs ignored (Sorcerer's Apprentice guard). */
+    readonly retransmits: number;
+    readonly duplicateAcks: number;
   };
   /** Errors by kind: refusals sent, transfer failures, dropped packets. */
   readonly errors: Readonly<Record<string, number>>;
@@ -119,6 +122,8 @@ export class TftpServer implements Service {
   private bytesSent = 0;
   private bytesReceived = 0;
   private peakConcurrent = 0;
+  private retransmits = 0;
+  private duplicateAcks = 0;
   /** Store operations in flight (the simulation drains them between events). */
   private asyncInFlight = 0;
 
@@ -201,6 +206,8 @@ export class TftpServer implements Service {
         bytesSent: this.bytesSent,
         bytesReceived: this.bytesReceived,
         peakConcurrent: this.peakConcurrent,
+        retransmits: this.retransmits,
+        duplicateAcks: this.duplicateAcks,
       },
       errors: { ...this.errors },
       uploadWindow: this.window,
@@ -519,8 +526,15 @@ export class TftpServer implements Service {
     if (t.write && !t.write.committed) t.writer?.abort();
     this.active.delete(t.id);
     this.release(t.client, `${t.client}:${t.clientPort}`);
-    if (t.read) this.bytesSent += t.read.bytesAcked;
-    if (t.write) this.bytesReceived += t.write.bytesStored;
+    if (t.read) {
+      this.bytesSent += t.read.bytesAcked;
+      this.retransmits += t.read.retransmits;
+      this.duplicateAcks += t.read.duplicateAcks;
+    }
+    if (t.write) {
+      this.bytesReceived += t.write.bytesStored;
+      this.retransmits += t.write.retransmits;
+    }
     if (reason === 'complete') {
       if (t.read) this.readsCompleted++;
     } else if (!(t.write && t.write.committed)) {

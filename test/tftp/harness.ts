@@ -57,6 +57,8 @@ export class VirtualNet {
   private nextEphemeral = 49152;
   readonly stats = { sent: 0, delivered: 0, lost: 0, duplicated: 0, noListener: 0, bytesOnWire: 0 };
   impairments: Impairments;
+  /** Sees every packet as it is sent (before loss). */
+  tap: ((fromRouter: boolean, srcPort: number, payload: Uint8Array) => void) | undefined;
 
   constructor(seed: number, impairments: Impairments = PERFECT) {
     this.rng = new Rng(seed);
@@ -137,6 +139,7 @@ export class VirtualNet {
   private transmit(link: string, side: PortName, srcIp: number, srcPort: number, dstIp: number, dstPort: number, payload: Uint8Array, toRouter: boolean): void {
     const imp = this.impairments;
     const now = this.scheduler.now();
+    this.tap?.(!toRouter, srcPort, payload);
     this.stats.sent++;
     const bytes = wireBytes(payload.length);
     this.stats.bytesOnWire += bytes;
