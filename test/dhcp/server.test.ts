@@ -253,6 +253,15 @@ test('option 159 is sent only when requested, unless the class says always', () 
   assert.equal(Array.from(forced.message.options.get(43)!), [10, 2, 0x40, 0x00, 11, 2, 0x40, 0x3f]);
 });
 
+test('class raw options (Avaya-style site option 242) are sent even when not requested', () => {
+  const avaya = testConfig().classes.find((c) => c.name === 'avaya')!;
+  const h = new Harness(testConfig({ classes: [{ ...avaya, options: [{ code: 242, text: 'HTTPSRVR=192.168.1.1,L2Q=0' }] }] }));
+  const ack = dora(h, new TestClient(macOf(30), { vendorClass: 'ccp.avaya.com', parameterList: [1, 3, 6] }), 0);
+  assert.is(new TextDecoder().decode(ack.message.options.get(242)), 'HTTPSRVR=192.168.1.1,L2Q=0');
+  assert.is(ack.leaseSeconds, 3600, 'option 51 always (Avaya refuses offers without it)');
+  assert.not.ok(ack.hasPortParams, '159 not requested');
+});
+
 test('a guest gets a plain lease from the guest pool: no block, no 66/67/159', () => {
   const h = new Harness();
   const pc = new TestClient(macOf(24, [0x3c, 0x22, 0xfb]), { vendorClass: 'MSFT 5.0' });
