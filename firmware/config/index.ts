@@ -24,7 +24,7 @@ export {
 export { errorsOf, usablePortBlocks, validateConfig, type ConfigProblem } from './validate';
 export { CONFIG_RECORD_KEY, CONFIG_VERSION, decodeConfig, encodeConfig, frame, migrateV1, type DecodedConfig, type RecordError } from './record';
 export { loadConfig, saveConfig, type LoadOutcome } from './persist';
-export { hashPassword, isPasswordHash, verifyPassword, PASSWORD_ITERATIONS } from './password';
+export { hashPassword, isPasswordHash, verifyPassword, PasswordCheck, PasswordHashing, Pbkdf2Work, PASSWORD_ITERATIONS, ITERATIONS_PER_STEP } from './password';
 export { crc32 } from './crc32';
 export { LiveConfig, type ConfigListener, type ProposeResult } from './live';
 export { applyLiveChanges } from './apply';

@@ -32,6 +32,7 @@ export function consoleRouterOf(firmware: Firmware, firmwareVersion: string): Co
     wallClock: () => hal.wallClock(),
     randomFill: (into) => hal.randomFill(into),
     reboot: () => hal.reboot(),
+    pause: () => new Promise<void>((resolve) => hal.setTimer(0, resolve)),
     // Boot may replace the LiveConfig when it loads the saved one: always read the current slot.
     get config() {
       return firmware.config;

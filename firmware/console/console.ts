@@ -5,7 +5,7 @@ import { ConsoleSession } from './session';
 import { buildCommands, CommandContext } from './commands';
 import type { ConsoleRouter } from './router';
 import { getValue } from '../config/model';
-import { verifyPassword } from '../config/password';
+import { PasswordCheck } from '../config/password';
 
 export interface RouterConsole {
   readonly session: ConsoleSession;
@@ -23,7 +23,7 @@ export function createConsole(router: ConsoleRouter, port: Console, afterInput?:
     write: (bytes) => port.write(bytes),
     prompt: () => `${getValue(router.config.current, 'hostname') as string}${context?.candidate ? '(config)' : ''}> `,
     passwordHash: () => getValue(router.config.current, 'console.password-hash') as string | undefined,
-    verifyPassword,
+    checkPassword: (password, hash) => new PasswordCheck(password, hash),
     pageLength: () => getValue(router.config.current, 'console.page-length') as number,
     banner: `Plugboard ${router.firmwareVersion} on ${router.board.name}. Type ? for help.`,
   });

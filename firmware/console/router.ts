@@ -55,6 +55,8 @@ export interface ConsoleRouter {
   wallClock(): number | undefined;
   randomFill(into: Uint8Array): void;
   reboot(): void;
+  /** Resolve on a later turn of the event loop, so slow work (password hashing) lets forwarding run. */
+  pause?(): Promise<void>;
   readonly config: LiveConfig;
   /** Set by boot as services come up. */
   store?: Store;

@@ -14,13 +14,14 @@ export interface SessionOptions {
   readonly prompt: () => string;
   /** Undefined: no password asked. */
   readonly passwordHash: () => string | undefined;
-  readonly verifyPassword: (password: string, hash: string) => boolean;
+  /** Starts checking a password; the session steps it between other work (PBKDF2 is slow on QuickJS). */
+  readonly checkPassword: (password: string, hash: string) => { step(): boolean; matches(): boolean };
   /** Lines per page from the configuration; `terminal length` overrides it for this session. */
   readonly pageLength: () => number;
   readonly banner?: string;
 }
 
-type State = 'login' | 'locked' | 'prompt' | 'running' | 'paging';
+type State = 'login' | 'checking' | 'locked' | 'prompt' | 'running' | 'paging';
 
 const MAX_QUEUED_INPUT = 4096;
 const FIRST_DELAY_MS = 1000;
@@ -36,6 +37,7 @@ export class ConsoleSession implements Service {
   private output: string[] = [];
   private pageLines: string[] = [];
   private askResolve: ((line: string) => void) | undefined;
+  private check: { step(): boolean; matches(): boolean } | undefined;
   private terminalLength: number | undefined;
   private now = 0;
   private started = false;
@@ -87,11 +89,19 @@ export class ConsoleSession implements Service {
   }
 
   pollAt(): number | undefined {
+    if (this.state === 'checking') return this.now; // more slices of the password check to run
     return this.state === 'locked' ? this.lockedUntil : undefined;
   }
 
   dispatch(now: number): void {
     this.now = now;
+    if (this.state === 'checking' && this.check) {
+      if (!this.check.step()) return;
+      const ok = this.check.matches();
+      this.check = undefined;
+      this.loginResult(ok);
+      return;
+    }
     if (this.state === 'locked' && this.lockedUntil !== undefined && now >= this.lockedUntil) {
       this.lockedUntil = undefined;
       this.state = 'login';
@@ -110,7 +120,8 @@ export class ConsoleSession implements Service {
   private feed(byte: number): void {
     switch (this.state) {
       case 'locked':
-        return; // typed during the delay: dropped, so guesses cannot be queued up
+      case 'checking':
+        return; // typed during the check or the delay: dropped, so guesses cannot be queued up
       case 'paging':
         this.pageKey(byte);
         return;
@@ -169,7 +180,16 @@ export class ConsoleSession implements Service {
 
   private checkPassword(line: string): void {
     const hash = this.options.passwordHash();
-    if (hash === undefined || this.options.verifyPassword(line, hash)) {
+    if (hash === undefined) {
+      this.loginResult(true);
+      return;
+    }
+    this.check = this.options.checkPassword(line, hash);
+    this.state = 'checking';
+  }
+
+  private loginResult(ok: boolean): void {
+    if (ok) {
       this.failures = 0;
       this.showPrompt();
       return;

@@ -3,6 +3,10 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { CONFIG_KEYS, DEFAULT_CONFIG, dhcpConfigOf, errorsOf, hashPassword, napptConfigOf, settingsOf, usablePortBlocks, validateConfig, verifyPassword, withValue, withPhoneClass, newPhoneClass, type RouterConfig } from '../../firmware/config';
 import { validateDhcpConfig } from '../../firmware/dhcp/config';
+import { Pbkdf2Work, PasswordCheck } from '../../firmware/config';
+import { pbkdf2 } from '@noble/hashes/pbkdf2.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { encodeUtf8 } from '../../firmware/util/text';
 import { validateNapptConfig } from '../../firmware/nappt/config';
 import { parseIp } from '../../firmware/util/ipv4';
 
@@ -94,6 +98,34 @@ test('password hashes are salted, verify only the right password, and refuse mal
   assert.not.ok(verifyPassword('secret', 'pbkdf2-sha256$100$00$00'));
   assert.not.ok(verifyPassword('secret', 'pbkdf2-sha256$9999999$' + '00'.repeat(16) + '$' + '00'.repeat(32)));
   fc.assert(fc.property(fc.string(), (s) => verifyPassword('x', s) === false), { numRuns: 200, seed: 1 });
+});
+
+test('sliced PBKDF2 matches RFC 7914 and noble\'s one-shot pbkdf2 for any slice size', () => {
+  const rfc = new Pbkdf2Work('passwd', encodeUtf8('salt'), 1);
+  assert.ok(rfc.step());
+  assert.is(Array.from(rfc.result(), (b) => b.toString(16).padStart(2, '0')).join(''), '55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc');
+  fc.assert(
+    fc.property(fc.string({ maxLength: 20 }), fc.uint8Array({ minLength: 8, maxLength: 24 }), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 50 }), (password, salt, c, slice) => {
+      const work = new Pbkdf2Work(password, salt, c);
+      let steps = 0;
+      while (!work.step(slice)) steps++;
+      assert.ok(steps <= Math.ceil(c / slice));
+      assert.equal(Array.from(work.result()), Array.from(pbkdf2(sha256, encodeUtf8(password), salt, { c, dkLen: 32 })));
+    }),
+    { numRuns: 60, seed: 9 },
+  );
+});
+
+test('a password check is done in slices and refuses malformed hashes at once', () => {
+  const stored = hashPassword('pw', (b) => b.fill(3), 100);
+  const check = new PasswordCheck('pw', stored);
+  let slices = 0;
+  while (!check.step(10)) slices++;
+  assert.is(slices, 9);
+  assert.ok(check.matches());
+  const bad = new PasswordCheck('pw', 'not-a-hash');
+  assert.ok(bad.step(1));
+  assert.not.ok(bad.matches());
 });
 
 test.run();

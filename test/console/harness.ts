@@ -66,6 +66,7 @@ export function consoleRig(options: RigOptions = {}): Rig {
         wallClock: () => hal.wallClock(),
         randomFill: (into) => hal.randomFill(into),
         reboot: () => hal.reboot(),
+        pause: () => new Promise<void>((resolve) => hal.setTimer(0, resolve)),
         config: new LiveConfig(config, saved),
         store,
       };

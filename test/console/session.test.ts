@@ -239,10 +239,10 @@ test('services that are not running say so instead of failing', async () => {
   assert.match(status.join('\n'), /Configuration +defaults\n/);
 });
 
-test('password: asked at login, wrong ones wait 1 s, 2 s, 4 s (input dropped meanwhile), right one opens', () => {
+test('password: asked at login, wrong ones wait 1 s, 2 s, 4 s (input dropped meanwhile), right one opens', async () => {
   const rig = consoleRig({ seed: 3 });
   rig.run(10);
-  rig.command('set console.password "open sesame"');
+  await rig.commandAsync('set console.password "open sesame"');
   const hash = getValue(rig.instance().router.config.current, 'console.password-hash') as string;
   assert.match(hash, /^pbkdf2-sha256\$\d+\$[0-9a-f]{32}\$[0-9a-f]{64}$/);
   assert.not.match(rig.command('show running-config').join('\n'), /open sesame/);

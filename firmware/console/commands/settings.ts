@@ -3,7 +3,7 @@
 import type { CommandNode } from '../commandTree';
 import { CONFIG_KEYS, LOG_LEVELS, type KeyDef } from '../../config/schema';
 import { withValue } from '../../config/model';
-import { hashPassword } from '../../config/password';
+import { PasswordHashing } from '../../config/password';
 import { fromValueType, choiceArg, intArg, textArg } from './argTypes';
 import { describe, type CommandContext } from './context';
 
@@ -25,14 +25,15 @@ export function settingsCommands(ctx: CommandContext): CommandNode[] {
     word: 'console.password',
     help: 'Console password (stored as a salted hash; `unset console.password` removes it)',
     args: [{ name: 'password', help: 'New password, 1-64 characters', type: textArg(64) }],
-    run: (args, io) => {
+    run: async (args, io) => {
       const text = args.password as string;
       if (text.length === 0) {
         io.print("% Invalid <password> '' (word 3): empty; use 'unset console.password' to remove it");
         return;
       }
-      const hash = hashPassword(text, (into) => ctx.router.randomFill(into));
-      if (ctx.apply(withValue(ctx.working(), 'console.password-hash', hash), io)) io.print('% Password set; it is asked at the next login.');
+      const hashing = new PasswordHashing(text, (into) => ctx.router.randomFill(into));
+      while (!hashing.step()) if (ctx.router.pause) await ctx.router.pause();
+      if (ctx.apply(withValue(ctx.working(), 'console.password-hash', hashing.hash()), io)) io.print('% Password set; it is asked at the next login.');
     },
   };
   const unsetKeys: CommandNode[] = [
