@@ -8,7 +8,7 @@
 import { DhcpServer, type DhcpOutput } from '../../firmware/dhcp/server';
 import { DEFAULT_DHCP_CONFIG, type DhcpConfig } from '../../firmware/dhcp/config';
 import { parseIp } from '../../firmware/util/ipv4';
-import { BOOTREQUEST, MessageType, Opt, emitDhcp, parseDhcp, isDhcpError } from '../../firmware/wire/dhcp';
+import { BOOTREQUEST, MessageType, Opt, emitDhcp, parseDhcp, isDhcpError, type DhcpOption } from '../../firmware/wire/dhcp';
 import { u32Value } from '../../firmware/wire/dhcp-options';
 import { Testbed } from '../../hal/sim/testbed';
 import { routerFirmware, tick, SIM_CONFIG, type Router } from '../../test/dhcp/sim-router';
@@ -27,7 +27,7 @@ const ROUTER = parseIp('10.0.0.1')!;
 const text = (value: string) => new TextEncoder().encode(value);
 
 function message(mac: Uint8Array, xid: number, type: number, vendor: string, requested?: number): Uint8Array {
-  const options = [
+  const options: DhcpOption[] = [
     { code: Opt.MESSAGE_TYPE, value: Uint8Array.of(type) },
     { code: Opt.VENDOR_CLASS, value: text(vendor) },
     { code: Opt.PARAMETER_LIST, value: Uint8Array.of(1, 3, 6, 51, 54, 66, 67, 150, 159) },
