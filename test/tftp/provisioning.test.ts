@@ -1,0 +1,140 @@
+// Provisioning files rendered per phone: own MAC only, own port range and public address,
+// each family's names and fallbacks, store templates overriding the shipped ones.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Bench, leaseFor, PUBLIC_IP } from './harness';
+import { TftpTestClient } from './client';
+import { renderTemplate } from '../../firmware/tftp/render';
+import { matchProvisioningName } from '../../firmware/tftp/provisioning';
+import { ipToString } from '../../firmware/util/ipv4';
+
+const text = (u: Uint8Array | undefined): string => (u ? Buffer.from(u).toString('latin1') : '');
+
+async function fetch(b: Bench, ip: number, name: string): Promise<{ ok: boolean; code?: number; body: string; message?: string }> {
+  const r = new TftpTestClient(b.net, ip).read(name, { keep: true });
+  assert.ok(await b.run(() => r.done, 30_000), name);
+  return { ok: r.ok, code: r.errorCode, body: text(r.data), message: r.errorMessage };
+}
+
+function setup(): { b: Bench; yealink: ReturnType<typeof leaseFor>; cisco: ReturnType<typeof leaseFor>; polycom: ReturnType<typeof leaseFor>; gs: ReturnType<typeof leaseFor> } {
+  const b = new Bench(30);
+  const yealink = leaseFor(1, 'yealink', { sip_server: '198.51.100.7', ntp: 'pool.ntp.org', firmware: 'T46-66.86.0.15.rom' });
+  const cisco = leaseFor(2, 'cisco', { sip_server: '198.51.100.7' });
+  const polycom = leaseFor(3, 'polycom');
+  const gs = leaseFor(4, 'grandstream');
+  for (const l of [yealink, cisco, polycom, gs]) {
+    b.leases.add(l);
+    b.net.addHost(l.ip);
+  }
+  return { b, yealink, cisco, polycom, gs };
+}
+
+const macHex = (l: { mac: Uint8Array }): string => Buffer.from(l.mac).toString('hex');
+
+test('Yealink <mac>.cfg: the phone own range (SIP port, RTP min/max) and the public address', async () => {
+  const { b, yealink } = setup();
+  const r = await fetch(b, yealink.ip, `${macHex(yealink)}.cfg`);
+  assert.ok(r.ok, r.message);
+  const block = yealink.block!;
+  assert.match(r.body, `sip.listen_port = ${block.first}\n`);
+  assert.match(r.body, `static.network.port.min_rtpport = ${block.first + 2}\n`);
+  assert.match(r.body, `static.network.port.max_rtpport = ${block.last}\n`);
+  assert.match(r.body, `ports ${block.first}-${block.last} on ${ipToString(PUBLIC_IP)}`);
+  assert.match(r.body, 'account.1.sip_server.1.address = 198.51.100.7\n');
+  assert.match(r.body, 'static.firmware.url = tftp://192.168.1.1/T46-66.86.0.15.rom\n');
+  // The common file is rendered for the requester too.
+  const common = await fetch(b, yealink.ip, 'y000000000028.cfg');
+  assert.ok(common.ok);
+  assert.match(common.body, `min_rtpport = ${block.first + 2}`);
+});
+
+test('Cisco SEP<MAC>.cnf.xml (upper case) and XMLDefault.cnf.xml carry voipControlPort and the media range', async () => {
+  const { b, cisco } = setup();
+  const r = await fetch(b, cisco.ip, `SEP${macHex(cisco).toUpperCase()}.cnf.xml`);
+  assert.ok(r.ok, r.message);
+  const block = cisco.block!;
+  assert.match(r.body, `<voipControlPort>${block.first}</voipControlPort>`);
+  assert.match(r.body, `<startMediaPort>${block.first + 2}</startMediaPort>`);
+  assert.match(r.body, `<stopMediaPort>${block.last}</stopMediaPort>`);
+  assert.match(r.body, '<processNodeName>198.51.100.7</processNodeName>');
+  const fallback = await fetch(b, cisco.ip, 'XMLDefault.cnf.xml');
+  assert.ok(fallback.ok);
+  assert.match(fallback.body, `<startMediaPort>${block.first + 2}</startMediaPort>`);
+});
+
+test('Polycom: <mac>.cfg and 000000000000.cfg are masters naming <mac>-plugboard.cfg, which sets the ports', async () => {
+  const { b, polycom } = setup();
+  const master = await fetch(b, polycom.ip, `${macHex(polycom)}.cfg`);
+  assert.ok(master.ok, master.message);
+  assert.match(master.body, `CONFIG_FILES="${macHex(polycom)}-plugboard.cfg"`);
+  const zero = await fetch(b, polycom.ip, '000000000000.cfg');
+  assert.is(zero.body, master.body);
+  const settings = await fetch(b, polycom.ip, `${macHex(polycom)}-plugboard.cfg`);
+  assert.match(settings.body, `voIpProt.local.port="${polycom.block!.first}"`);
+  assert.match(settings.body, `tcpIpApp.port.rtp.mediaPortRangeStart="${polycom.block!.first + 2}"`);
+});
+
+test('Grandstream cfg<mac>.xml sets P40/P39 and turns random ports off', async () => {
+  const { b, gs } = setup();
+  const r = await fetch(b, gs.ip, `cfg${macHex(gs)}.xml`);
+  assert.ok(r.ok, r.message);
+  assert.match(r.body, `<P40>${gs.block!.first}</P40>`);
+  assert.match(r.body, `<P39>${gs.block!.first + 2}</P39>`);
+  assert.match(r.body, '<P78>0</P78>');
+  assert.match(r.body, `<mac>${macHex(gs)}</mac>`);
+});
+
+test("a phone may only read its own MAC's file; no lease gets error 1", async () => {
+  const { b, yealink, cisco } = setup();
+  const other = await fetch(b, cisco.ip, `${macHex(yealink)}.cfg`);
+  assert.not.ok(other.ok);
+  assert.is(other.code, 2);
+  const otherCisco = await fetch(b, yealink.ip, `SEP${macHex(cisco).toUpperCase()}.cnf.xml`);
+  assert.is(otherCisco.code, 2);
+  const stranger = 0xc0a80190;
+  b.net.addHost(stranger);
+  for (const name of [`${macHex(yealink)}.cfg`, 'XMLDefault.cnf.xml', '000000000000.cfg', 'y000000000000.cfg', 'cfg.xml']) {
+    const r = await fetch(b, stranger, name);
+    assert.is(r.code, 1, name);
+  }
+  const errors = b.server.status().errors;
+  assert.is(errors['provisioning:other-mac'], 2);
+  assert.is(errors['provisioning:no-lease'], 5);
+});
+
+test('a template item in the store replaces the shipped one; a bad template fails cleanly', async () => {
+  const { b, yealink } = setup();
+  b.store.putBytes('template:yealink', Buffer.from('mac={{mac}} ip={{ip}} range={{port_min}}-{{port_max}} pub={{public_ip}} tftp={{tftp_server}} boot={{boot_file}} tz={{tz|UTC}}\n'));
+  const r = await fetch(b, yealink.ip, `${macHex(yealink)}.cfg`);
+  assert.is(r.body, `mac=${macHex(yealink)} ip=${ipToString(yealink.ip)} range=${yealink.block!.first}-${yealink.block!.last} pub=203.0.113.1 tftp=192.168.1.1 boot=phone.bin tz=UTC\n`);
+  b.store.putBytes('template:yealink', Buffer.from('x={{no_such_var}}'));
+  const bad = await fetch(b, yealink.ip, `${macHex(yealink)}.cfg`);
+  assert.is(bad.code, 0);
+  assert.match(bad.message ?? '', 'no value for {{no_such_var}}');
+});
+
+test('tsize of a rendered file is its exact size (octet) or its netascii size', async () => {
+  const { b, yealink } = setup();
+  const c = new TftpTestClient(b.net, yealink.ip);
+  const r = c.read(`${macHex(yealink)}.cfg`, { keep: true, options: [{ name: 'tsize', value: '0' }] });
+  assert.ok(await b.run(() => r.done, 30_000));
+  assert.is(Number(r.oack?.tsize), r.bytes);
+  const lines = (text(r.data).match(/\n/g) ?? []).length;
+  const n = c.read(`${macHex(yealink)}.cfg`, { mode: 'netascii', keep: true, options: [{ name: 'tsize', value: '0' }] });
+  assert.ok(await b.run(() => n.done, 30_000));
+  assert.is(Number(n.oack?.tsize), r.bytes + lines);
+  assert.is(text(n.data), text(r.data));
+});
+
+test('renderTemplate: defaults, bounds, no code', () => {
+  assert.equal(renderTemplate('a{{x}}b{{y|d}}c', { x: '1' }, 100), { ok: true, bytes: Uint8Array.from(Buffer.from('a1bdc')) });
+  assert.not.ok(renderTemplate('{{x', {}, 100).ok);
+  assert.not.ok(renderTemplate('{{a b}}', {}, 100).ok);
+  assert.not.ok(renderTemplate('{{x}}{{x}}', { x: 'y'.repeat(60) }, 100).ok);
+  assert.ok(renderTemplate('{{__proto__|z}}', {}, 100).ok);
+  assert.equal(matchProvisioningName('SEP001565100001.cnf.xml')?.template, 'cisco');
+  assert.equal(matchProvisioningName('000000000000.cfg')?.template, 'polycom-master');
+  assert.equal(matchProvisioningName('phone.bin'), undefined);
+});
+
+test.run();
