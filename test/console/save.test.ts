@@ -99,6 +99,15 @@ test('a power cut at every flash operation of save leaves either the old or the 
   assert.is(outcomes[outcomes.length - 1], 'done', `saves finish within the cut range: ${outcomes.join(',')}`);
 });
 
+test('a boot file that is not in the store (nor a rendered name) is a warning, not an error', async () => {
+  const rig = await booted(40);
+  const out = rig.command('phone-class yealink boot-file missing-fw.bin');
+  assert.match(out.join('\n'), /Warning, phone-class yealink: boot-file 'missing-fw\.bin' is not in the store \(image upload <lan-host> missing-fw\.bin\)/);
+  assert.is(rig.instance().router.config.current.phoneClasses.find((c) => c.name === 'yealink')?.bootFile, 'missing-fw.bin');
+  assert.match(rig.command('show status').join('\n'), /Config warning +phone-class yealink: boot-file 'missing-fw\.bin'/);
+  assert.equal(rig.command('phone-class yealink boot-file y000000000000.cfg'), [], 'a name TFTP renders needs no item');
+});
+
 test('a damaged record boots the defaults and says why', async () => {
   const rig = await booted(30);
   rig.command('set hostname office');

@@ -6,6 +6,7 @@ import type { RouterConfig } from '../../config/model';
 import type { ConfigProblem } from '../../config/validate';
 import { errorsOf, validateConfig } from '../../config/validate';
 import { keyDef } from '../../config/schema';
+import { matchProvisioningName } from '../../tftp/provisioning';
 
 export interface SessionControl {
   setTerminalLength(lines: number | undefined): void;
@@ -53,7 +54,16 @@ export class CommandContext {
 
   /** Problems the whole working configuration has now (for `end` and `show status`). */
   problems(): ConfigProblem[] {
-    return validateConfig(this.working());
+    return [...validateConfig(this.working()), ...this.bootFileWarnings()];
+  }
+
+  /** Boot files that are neither items in the store nor names TFTP renders from a template. */
+  bootFileWarnings(): ConfigProblem[] {
+    const store = this.router.store;
+    if (!store) return [];
+    return this.working()
+      .phoneClasses.filter((c) => c.bootFile !== '' && !store.stat(c.bootFile) && !matchProvisioningName(c.bootFile))
+      .map((c) => ({ severity: 'warning' as const, key: `phone-class ${c.name}`, message: `boot-file '${c.bootFile}' is not in the store (image upload <lan-host> ${c.bootFile})` }));
   }
 
   errors(): ConfigProblem[] {

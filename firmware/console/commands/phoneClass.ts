@@ -80,8 +80,8 @@ export function phoneClassCommands(ctx: CommandContext): CommandNode[] {
       io.print('% Nothing was changed.');
       return;
     }
-    if (ctx.apply(withPhoneClass(ctx.working(), after), io) && after.bootFile !== before.bootFile && ctx.router.store && after.bootFile !== '' && !ctx.router.store.stat(after.bootFile)) {
-      io.print(`% Warning, phone-class ${name}: boot-file '${after.bootFile}' is not in the store yet (image upload <lan-host> ${after.bootFile})`);
+    if (ctx.apply(withPhoneClass(ctx.working(), after), io) && after.bootFile !== before.bootFile) {
+      for (const w of ctx.bootFileWarnings()) if (w.key === `phone-class ${name}`) io.print(`% Warning, ${w.key}: ${w.message}`);
     }
   };
   const addUnique = (list: readonly string[], item: string) => (list.includes(item) ? list : [...list, item]);
