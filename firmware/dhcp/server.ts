@@ -606,6 +606,9 @@ export class DhcpServer implements LeaseDirectory {
     if (phoneClass) {
       this.acquireBlock(lease, phoneClass, now, out);
       if (this.blocks.activate(lease.key)) this.metaDirty = true;
+    } else if (this.blocks.holding(lease.key)?.state === 'active') {
+      // No longer admitted as a phone: its block goes dormant (kept, quarantined) meanwhile.
+      this.blocks.end(lease.key, now);
     }
     this.knownAddresses.add(lease.ip);
     const leaseSeconds = this.leaseSecondsOf(lease);

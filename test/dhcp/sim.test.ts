@@ -24,6 +24,8 @@ test('200 phones boot at once: distinct addresses, disjoint blocks above 1023; a
   await bed.runAsync(5000, tick);
   assert.ok(router.service, 'DHCP service up after the store mounted');
 
+  // A host squats on the first pool address without a lease: the probe must find it.
+  bed.addHost({ name: 'squatter', mac: '02:00:00:00:99:99', ip: '10.1.1.1', prefixLength: 16 });
   const rng = bed.board.rng.fork();
   const phones: SimPhone[] = [];
   for (let i = 0; i < 200; i++) {
@@ -38,6 +40,8 @@ test('200 phones boot at once: distinct addresses, disjoint blocks above 1023; a
   assert.is(bound.length, 200, `all bound (${router.lines.slice(-5).join(' | ')})`);
   const addresses = new Set(phones.map((p) => p.lease!.yiaddr));
   assert.is(addresses.size, 200, 'distinct addresses');
+  assert.not.ok(addresses.has(0x0a010101), 'the squatted address was probed and skipped');
+  assert.ok(router.lines.some((line) => /10\.1\.1\.1 answers although nobody leased it/.test(line)));
   const blocks = phones.map(blockOf).sort((a, b) => a[0] - b[0]);
   for (let i = 0; i < blocks.length; i++) {
     assert.ok(blocks[i][0] > 1023, 'no block touches 0-1023');
@@ -82,6 +86,29 @@ test('200 phones boot at once: distinct addresses, disjoint blocks above 1023; a
   assert.is(router.service!.server.counters()['dhcp.persist.writes'] ?? 0, 0, 'no lease writes after reboot');
   assert.ok(writesBefore > 0 && writesBefore < 200, `boot storm writes were batched (${writesBefore} group commits for 200 phones)`);
   for (const phone of phones) phone.stop();
+});
+
+test('another DHCP server on the LAN is found by the start-up probe and reported', async () => {
+  const bed = new Testbed<Router>({ seed: 9 });
+  let router!: Router;
+  bed.board.onBoot = (firmware) => (router = firmware);
+  // A home router's DHCP server plugged into the phone LAN by mistake: it answers every DISCOVER.
+  const rogue = bed.addHost({ name: 'rogue', mac: '02:00:00:00:77:77', ip: '10.1.0.2', prefixLength: 16 });
+  rogue.onUdp = (datagram) => {
+    if (datagram.dstPort !== 67) return;
+    const offer = datagram.payload.slice(0, 240);
+    const reply = new Uint8Array(300);
+    reply.set(offer);
+    reply[0] = 2;
+    reply.set([10, 1, 9, 9], 16);
+    reply.set([53, 1, 2, 54, 4, 10, 1, 0, 2, 255], 240);
+    rogue.sendUdp(0xffffffff, 67, 68, reply);
+  };
+  bed.start(routerFirmware);
+  await bed.runAsync(10_000, tick);
+  assert.ok(router.lines.some((line) => /ANOTHER DHCP SERVER ANSWERS ON THE LAN: 10\.1\.0\.2 offered 10\.1\.9\.9/.test(line)), router.lines.join('\n'));
+  assert.equal(router.service!.server.status().otherServers, ['10.1.0.2']);
+  assert.ok(router.service!.server.status().serving, "policy 'warn' keeps serving");
 });
 
 test.run();
