@@ -18,6 +18,7 @@ NEEDED=(
   "nc netcat-openbsd"
   "traceroute traceroute"
   "socat socat"
+  "nft nftables"
   "mipsel-linux-gnu-gcc gcc-mipsel-linux-gnu"
   "arm-linux-gnueabihf-gcc gcc-arm-linux-gnueabihf"
   "aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu"
