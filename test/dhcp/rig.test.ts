@@ -1,6 +1,7 @@
 // On real interfaces: the native runtime with the full firmware in the namespace rig, and DHCP
 // clients nobody here wrote (busybox udhcpc, ISC dhclient) in phone namespaces. Options 159, 66,
-// 67 and 150 are decoded from what the clients received; guest lease; release; INIT-REBOOT.
+// 67 and 150 are decoded from what the clients received; guest lease; release; INIT-REBOOT after
+// the router was killed and restarted on the same flash file (same address, same block).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
@@ -135,12 +136,20 @@ test('udhcpc (-V vendor class, -O options) and dhclient get phone leases; a clie
     const pid = Number(readFileSync(join(work, 'cisco.pid'), 'utf8').trim());
     if (pid > 0) process.kill(pid, 'SIGKILL');
 
+    // The router loses power (SIGKILL) and comes back with the same flash file.
+    term.close();
+    await rig.stopRouter('SIGKILL');
+    await rig.startRouter();
+    term = rig.console();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+
     // INIT-REBOOT: dhclient starts again with its lease file and asks for the same address.
     const again = await cisco.runAsync(['dhclient', '-1', '-v', '-cf', conf, '-lf', leases, '-pf', join(work, 'cisco.pid'), '-sf', script, 'eth0'], 40_000);
     assert.is(again.status, 0, again.stderr);
     assert.match(again.stderr, /DHCPREQUEST for [\d.]+ on eth0/, 'INIT-REBOOT: REQUEST straight away, no DISCOVER');
     const reboot = lastEvent(ciscoDump, /REBOOT|BOUND/);
     assert.is(reboot.get('new_ip_address'), ciscoIp, 'INIT-REBOOT keeps the address');
+    assert.equal(readPortParams(dhclientBytes(reboot.get('new_v4_portparams') ?? '')), ciscoParams, 'and the port block, across the router power cut');
 
     // dhclient -r releases (unicast from the leased address); the router logs it.
     const released = await cisco.runAsync(['dhclient', '-r', '-v', '-cf', conf, '-lf', leases, '-pf', join(work, 'cisco.pid'), '-sf', script, 'eth0'], 20_000);
