@@ -17,6 +17,7 @@ import { macToString } from './util/mac';
 import { attachDhcp } from './dhcp/attach';
 import { attachConsole } from './console/attach';
 import { attachNappt } from './nappt/boot';
+import { attachTftp } from './tftp/attach';
 
 export const FIRMWARE_NAME = 'Plugboard';
 export const FIRMWARE_VERSION = '0.1.0';
@@ -100,6 +101,8 @@ async function attachStoreServices(firmware: Firmware, options: BootOptions): Pr
   firmware.dhcp = await attachDhcp(firmware);
   // NAPPT (firmware/nappt) and the WAN side (firmware/wan): static address or WAN DHCP client, forwarding.
   firmware.nappt = attachNappt(firmware);
+  // TFTP (firmware/tftp): phone software from the store and rendered per-phone files, LAN port 69 only.
+  firmware.tftp = attachTftp(firmware);
 }
 
 /** The flash store, or undefined (logged) when the partition cannot be mounted at all. */

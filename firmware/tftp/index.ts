@@ -12,3 +12,4 @@ export { checkName, MAX_NAME_LENGTH, TEMPLATE_ITEM_PREFIX, type NameCheck } from
 export { matchProvisioningName, resolveTemplate, provisioningVars, type ProvisioningName } from './provisioning';
 export { renderTemplate, type RenderResult } from './render';
 export { SHIPPED_TEMPLATES, type TemplateId } from './templates';
+export { attachTftp } from './attach';

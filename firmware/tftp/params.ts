@@ -30,6 +30,8 @@ export interface TftpLimits {
   readonly maxTransfersPerClient: number;
   /** Upper bound of a rendered provisioning file. */
   readonly maxRenderedBytes: number;
+  /** Largest image an upload may write. */
+  readonly maxUploadBytes: number;
   /** How long a finished upload keeps answering a repeated last DATA with its ACK. */
   readonly dallyMs: number;
 }
@@ -46,6 +48,7 @@ export const DEFAULT_LIMITS: TftpLimits = {
   maxTransfersPerClient: 4,
   maxRenderedBytes: 64 * 1024,
   dallyMs: 3000,
+  maxUploadBytes: 64 * 1024 * 1024,
 };
 
 /** TFTP header (4) + UDP (8) + IPv4 (20): what a block must leave room for in one frame. */

@@ -23,9 +23,12 @@ import { SHIPPED_TEMPLATES, type TemplateId } from './templates';
 
 export const TFTP_PORT = 69;
 
+const NO_STORE = { error: SysError.NOT_FOUND, message: 'no flash store mounted' } as const;
+
 export interface TftpServerOptions {
   readonly stack: Stack;
-  readonly store: Store;
+  /** Undefined when the flash store did not mount: only rendered provisioning files are served. */
+  readonly store: Store | undefined;
   readonly leases: LeaseDirectory;
   /** Monotonic ms (the HAL clock): the server stamps input with it before handing it to transfers. */
   readonly clock: () => number;
@@ -310,7 +313,7 @@ export class TftpServer implements Service {
       if (!rendered.ok) return { code: TftpError.NOT_DEFINED, kind: 'provisioning:render-failed', message: `template ${resolved.template}: ${rendered.reason}` };
       return { source: new BytesSource(rendered.bytes), size: rendered.bytes.length, raw: rendered.bytes };
     }
-    const reader = this.options.store.open(name);
+    const reader = this.options.store?.open(name) ?? NO_STORE;
     if (isFailure(reader)) {
       return reader.error === SysError.NOT_FOUND
         ? { code: TftpError.FILE_NOT_FOUND, kind: 'not-found', message: 'file not found' }
@@ -321,7 +324,7 @@ export class TftpServer implements Service {
 
   /** The store's `template:<id>` item when present (bounded), else the shipped template. */
   private async loadTemplate(id: TemplateId): Promise<string | { message: string }> {
-    const reader = this.options.store.open(TEMPLATE_ITEM_PREFIX + id);
+    const reader = this.options.store?.open(TEMPLATE_ITEM_PREFIX + id) ?? NO_STORE;
     if (isFailure(reader)) return SHIPPED_TEMPLATES[id];
     try {
       if (reader.stat.size > this.limits.maxRenderedBytes) return { message: `template ${id} larger than ${this.limits.maxRenderedBytes} bytes` };
@@ -387,7 +390,11 @@ export class TftpServer implements Service {
       this.refuse(client, clientPort, TftpError.OPTION_REFUSED, 'option-refused', negotiated.refused);
       return false;
     }
-    const writer = await this.options.store.put(name, negotiated.announcedSize);
+    if (negotiated.announcedSize !== undefined && negotiated.announcedSize > this.limits.maxUploadBytes) {
+      this.refuse(client, clientPort, TftpError.DISK_FULL, 'upload-too-large', `uploads are limited to ${this.limits.maxUploadBytes} bytes`);
+      return false;
+    }
+    const writer = this.options.store ? await this.options.store.put(name, negotiated.announcedSize) : NO_STORE;
     if (isFailure(writer)) {
       const full = writer.error === SysError.NO_SPACE;
       this.refuse(client, clientPort, full ? TftpError.DISK_FULL : TftpError.NOT_DEFINED, full ? 'disk-full' : 'store-error', `store: ${writer.message}`);
@@ -463,6 +470,11 @@ export class TftpServer implements Service {
     }
     if (t.write) {
       if (p.op !== Opcode.DATA) return this.count('dropped:unexpected-opcode');
+      if (t.write.bytesStored + p.payload.length > this.limits.maxUploadBytes) {
+        this.count('upload-too-large');
+        t.send(buildError(TftpError.DISK_FULL, `uploads are limited to ${this.limits.maxUploadBytes} bytes`));
+        return this.end(t, 'aborted');
+      }
       const chunk = t.write.onData(now, p.block, p.payload, t.send);
       if (t.write.done) return this.end(t, t.write.endReason ?? 'aborted');
       if (chunk) void this.track(this.store(t, chunk.bytes, chunk.last));

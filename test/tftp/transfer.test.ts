@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { Bench, PERFECT, patternBytes, patternByte, fillPattern, ROUTER_LAN_IP, ROUTER_WAN_IP } from './harness';
-import { TftpTestClient } from './client';
+import { TftpTestClient, type TransferResult } from './client';
 import { buildAck, buildRequest, parsePacket, Opcode } from '../../firmware/wire/tftp';
 
 const CLIENT = 0xc0a80164;
@@ -188,7 +188,7 @@ test('200 concurrent transfers run at once; the global and per-client caps refus
   const image = patternBytes(64 * 1024);
   const b = new Bench(11, { ...PERFECT, latencyMs: 1 });
   b.store.putBytes('phone.bin', image);
-  const results = [];
+  const results: TransferResult[] = [];
   for (let i = 0; i < 220; i++) {
     const ip = 0x0a000000 + i; // 10.0.0.x: many clients
     b.net.addHost(ip);
@@ -204,7 +204,7 @@ test('200 concurrent transfers run at once; the global and per-client caps refus
   // Caps: a small global cap, and 4 per client.
   const small = new Bench(12, { ...PERFECT, latencyMs: 1 }, { limits: { maxTransfers: 3 } });
   small.store.putBytes('phone.bin', image);
-  const rs = [];
+  const rs: TransferResult[] = [];
   for (let i = 0; i < 5; i++) {
     small.net.addHost(0x0a000100 + i);
     rs.push(new TftpTestClient(small.net, 0x0a000100 + i).read('phone.bin'));
