@@ -30,15 +30,16 @@ export function runtimeCommand(arch: Arch): string[] {
 
 /**
  * Writes lan.in.pcap / wan.in.pcap: per port an ARP request for the router at t=0, then `pings`
- * echo requests all stamped 10 ms later (so the runtime hands them over as one batch).
+ * echo requests from 10 ms on, `spacingUs` apart (0: all at once, so the runtime hands them over
+ * in batches of 64).
  */
-export function writeSelfTestFixture(dir: string, pings = 16): void {
+export function writeSelfTestFixture(dir: string, pings = 16, spacingUs = 0): void {
   mkdirSync(dir, { recursive: true });
   for (const name of ['lan', 'wan'] as const) {
     const side = SELF_TEST[name];
     const records = [{ timeUs: 0, frame: arpRequest(side.hostMac, side.hostIp, side.routerIp) }];
     for (let seq = 0; seq < pings; seq++) {
-      records.push({ timeUs: 10_000, frame: icmpEchoRequest(side.hostMac, side.routerMac, side.hostIp, side.routerIp, 0x5042, seq) });
+      records.push({ timeUs: 10_000 + seq * spacingUs, frame: icmpEchoRequest(side.hostMac, side.routerMac, side.hostIp, side.routerIp, 0x5042, seq) });
     }
     writeFileSync(join(dir, `${name}.in.pcap`), writePcap(records));
   }
