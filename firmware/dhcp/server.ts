@@ -583,7 +583,16 @@ export class DhcpServer implements LeaseDirectory {
     }
     // RENEWING (unicast to us) or REBINDING (broadcast).
     this.count(input.broadcast ? 'rebinding' : 'renewing');
-    if (!lease || lease.ip === 0) return this.drop('renew-unknown');
+    if (!lease || lease.ip === 0) {
+      // A renewal sent to us for a lease we do not hold (cleared, or lost with the flash): NAK so
+      // the client starts over now instead of at expiry. A rebinding client may belong to another
+      // server, so it gets silence.
+      if (!input.broadcast && sameSubnet(message.ciaddr, network.ip, network.prefixLength)) {
+        this.count('renew-unknown');
+        return this.nak(message, 'no such lease', out);
+      }
+      return this.drop('renew-unknown');
+    }
     if (lease.ip !== message.ciaddr || !known || !this.stillRight(lease, phoneClass, now)) {
       return this.nak(message, 'address not yours', out);
     }
@@ -787,6 +796,30 @@ export class DhcpServer implements LeaseDirectory {
     const output: DhcpOutput = { kind: 'send', from: 67, to, toPort: 68, payload: bytes.slice() };
     out?.push(output);
     return output;
+  }
+
+  /**
+   * Forget every lease (console `clear dhcp leases`). Bound clients are told through 'released'
+   * events; their port blocks enter quarantine and lose their owner; the emptied table is written.
+   */
+  clearLeases(now: number): { count: number; outputs: DhcpOutput[] } {
+    const out: DhcpOutput[] = [];
+    let count = 0;
+    for (const lease of Array.from(this.byKey.values())) {
+      if (lease.state === 'bound' || lease.state === 'offered') count++;
+      const wasBound = lease.state === 'bound';
+      this.blocks.end(lease.key, now, true);
+      lease.state = 'idle';
+      if (wasBound) this.emitEvent('released', lease);
+      this.forget(lease);
+    }
+    this.offersPhone = 0;
+    this.offersGuest = 0;
+    this.heldAcks = [];
+    this.dueDirty = true;
+    out.push({ kind: 'log', level: 'info', text: `dhcp: ${count} lease(s) cleared` });
+    this.startFlush(out);
+    return { count, outputs: out };
   }
 
   // ---------------------------------------------------------------- probes

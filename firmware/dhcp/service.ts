@@ -82,6 +82,13 @@ export class DhcpService implements Service {
     this.options.reschedule();
   }
 
+  /** Drop every lease (console `clear dhcp leases`); resolves with how many were live. */
+  clearLeases(): number {
+    const { count, outputs } = this.server.clearLeases(this.options.now());
+    this.perform(outputs);
+    return count;
+  }
+
   close(): void {
     this.closed = true;
     this.serverPort?.close();

@@ -133,6 +133,26 @@ test('RENEWING by unicast and REBINDING by broadcast extend the lease without a 
   assert.equal(h.send(new TestClient(macOf(9), YEALINK).renew(ip('192.168.1.181')), 3_300_000), []);
 });
 
+test('clearing leases: released events, blocks quarantined, table written; a unicast renewal is then NAKed', () => {
+  const h = new Harness();
+  const events: LeaseEvent[] = [];
+  h.server.subscribe((event) => events.push(event));
+  const phone = new TestClient(macOf(40), YEALINK);
+  const ack = dora(h, phone, 0);
+  const writes = h.writes;
+  const { count, outputs } = h.server.clearLeases(1000);
+  h.run(outputs, 1000);
+  assert.is(count, 1);
+  assert.equal(events.map((e) => e.kind), ['bound', 'released']);
+  assert.is(h.writes, writes + 1, 'the emptied shard is written');
+  assert.is(h.server.byIp(ack.yiaddr), undefined);
+  only(h.send(phone.renew(ack.yiaddr), 2000, { broadcast: false, srcIp: ack.yiaddr }), MessageType.NAK);
+  assert.equal(h.send(phone.renew(ack.yiaddr), 2000, { broadcast: true, srcIp: ack.yiaddr }), [], 'rebinding: silent');
+  // Its old block is in quarantine: a new DORA does not get it back within 120 s... unless none other is free.
+  const again = dora(h, phone, 3000);
+  assert.not.equal(again.portParams, ack.portParams);
+});
+
 test('DECLINE: the address is quarantined and another one offered next time, the block stays', () => {
   const h = new Harness();
   const phone = new TestClient(macOf(10), YEALINK);
