@@ -150,6 +150,35 @@ test('malformed pcap files for a file port: a clear error or a clean run, never 
   assert.ok((outcomes.get('71') ?? 0) > 0 && (outcomes.get('0') ?? 0) > 0, `both outcomes expected: ${[...outcomes]}`);
 });
 
+test('the watchdog named on the command line is kicked while running and disarmed (magic close) on a clean exit', () => {
+  const device = join(work, 'watchdog');
+  writeFileSync(device, '');
+  const result = runtime(['--board', HOST_BOARD, ...quietPorts(), '--console', 'none', '--watchdog', device, '--exit-after', '300', script('w.js', ATTACH)]);
+  assert.is(result.status, 0, result.stderr);
+  const written = readFileSync(device, 'utf8');
+  assert.match(written, /^k+V$/, `watchdog got ${JSON.stringify(written)}`);
+});
+
+test('reboot() re-executes the runtime with the same command line; flash contents survive it', () => {
+  // First boot: mark byte 0 of the flash and reboot. Second boot: the mark is there; say so.
+  const bundle = script(
+    'reboot.js',
+    `${ATTACH.replace('flashDone(){}', 'flashDone(id, code){ done[id](code); }')}
+const done = {};
+const mark = new Uint8Array(1);
+done[1] = () => {
+  if (mark[0] === 0xff) { done[2] = () => plugboardNative.reboot(); plugboardNative.flashSubmit(1, 2, 0, new Uint8Array([0x5a])); }
+  else plugboardNative.log('second boot sees ' + mark[0].toString(16));
+};
+plugboardNative.flashSubmit(0, 1, 0, mark);`,
+  );
+  const flash = join(work, 'reboot.img');
+  rmSync(flash, { force: true });
+  const result = runtime(['--board', HOST_BOARD, ...quietPorts(), '--console', 'none', '--flash', `${flash}:128K`, '--exit-after', '500', bundle]);
+  assert.is(result.status, 0, result.stderr);
+  assert.match(result.stderr, /reboot requested by the firmware[\s\S]*rebooting: re-executing[\s\S]*second boot sees 5a/);
+});
+
 test.after(() => rmSync(work, { recursive: true, force: true }));
 
 test.run();

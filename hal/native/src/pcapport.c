@@ -169,7 +169,7 @@ int ports_open_pcap(rt_port *port, const char *spec, const pcap_replay *options)
     rt_log("port %s: cannot read pcap '%s': %s", port->name, in, strerror(-rc));
     return rc;
   }
-  pp->out = fopen(out, "wb");
+  pp->out = fopen(out, "wbe");
   if (!pp->out) {
     rt_log("port %s: cannot write '%s': %s", port->name, out, strerror(errno));
     return -errno;
