@@ -96,6 +96,7 @@ export const Event = {
   MAPPINGS_EXPIRED: 17,
   MAPPINGS_FLUSHED: 18,
   PORT_TABLE_CONFLICTS: 19,
+  WAN_LAN_CONFLICTS: 20,
 } as const;
 export type Event = (typeof Event)[keyof typeof Event];
 
@@ -120,6 +121,7 @@ export const EVENT_NAMES: readonly string[] = [
   'mappings-expired',
   'mappings-flushed',
   'port-table-conflicts',
+  'wan-lan-conflicts',
 ];
 
 export class Counters {

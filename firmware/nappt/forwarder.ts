@@ -6,7 +6,7 @@ import type { LeaseDirectory, LeaseEvent } from '../dhcp/types';
 import type { ForwardHook, Stack } from '../stack/types';
 import type { Service } from '../stack/service';
 import { internetChecksum } from '../wire/checksum';
-import { ipToString, prefixMask } from '../util/ipv4';
+import { ipToString, prefixMask, sameSubnet } from '../util/ipv4';
 import { DEFAULT_NAPPT_CONFIG, validateNapptConfig, type NapptConfig } from './config';
 import { Counters, Drop, Event } from './drops';
 import { FragmentMemory, NO_ENTRY } from './fragments';
@@ -152,8 +152,19 @@ export class NapptForwarder implements Service {
     return [];
   }
 
-  /** The WAN address changed (static config or the WAN DHCP client): translation follows at once. */
-  setWan(link: WanLink | undefined): void {
+  /**
+   * The WAN address changed (static config or the WAN DHCP client): translation follows at once.
+   * False when the address was refused (its subnet overlaps the LAN's).
+   */
+  setWan(offered: WanLink | undefined): boolean {
+    let link = offered;
+    const lan = this.stack.address('lan');
+    if (link !== undefined && lan !== undefined && sameSubnet(link.address, lan.ip, Math.min(link.prefixLength, lan.prefixLength))) {
+      // RFC 4787 REQ-7: a WAN subnet overlapping the LAN cannot be told apart; refuse to forward.
+      this.log(`nappt: WAN address ${ipToString(link.address)}/${link.prefixLength} overlaps the LAN subnet; not forwarding until it changes`);
+      this.stats.events[Event.WAN_LAN_CONFLICTS]++;
+      link = undefined;
+    }
     const changed = !this.hasWan || link === undefined || (link.address | 0) !== this.publicIp;
     this.hasWan = link !== undefined;
     if (link !== undefined) {
@@ -170,6 +181,7 @@ export class NapptForwarder implements Service {
       this.stats.drops[Drop.FRAGMENT_HOLD_TIMEOUT] += this.fragments.forget(undefined);
       this.log(link ? `nappt: public address ${ipToString(link.address)}` : 'nappt: no public address');
     }
+    return link !== undefined || offered === undefined;
   }
 
   publicAddress(): number | undefined {

@@ -87,6 +87,18 @@ test('when the public address changes, translation follows at once', () => {
   assert.is(rig.forwarder.drops()['no-wan-address'], 1);
 });
 
+test('a WAN address inside the LAN subnet is refused (RFC 4787 REQ-7): nothing is forwarded until it changes', () => {
+  const rig = makeRig();
+  assert.is(rig.forwarder.setWan({ address: ip('192.168.10.77'), prefixLength: 24, gateway: ip('192.168.10.254') }), false);
+  assert.is(rig.forwarder.publicAddress(), undefined);
+  assert.is(rig.lan(fromPhone(PHONE_A, { dst: WAN_HOST, protocol: 17, transport: udpSegment(PHONE_A.ip, WAN_HOST, 16400, 5060, bytes(4)) })).length, 0);
+  assert.match(rig.logs.join('\n'), /overlaps the LAN subnet/);
+  assert.is(rig.forwarder.counters()['wan-lan-conflicts'], 1);
+  assert.is(rig.forwarder.setWan({ address: ip('192.168.0.5'), prefixLength: 16, gateway: ip('192.168.0.1') }), false, 'a wider WAN prefix that covers the LAN');
+  assert.is(rig.forwarder.setWan({ address: PUBLIC_IP, prefixLength: 24, gateway: GATEWAY_IP }), true);
+  assert.is(rig.lan(fromPhone(PHONE_A, { dst: WAN_HOST, protocol: 17, transport: udpSegment(PHONE_A.ip, WAN_HOST, 16400, 5060, bytes(4)) })).length, 1);
+});
+
 test('a destination on the WAN subnet is sent to it directly, not to the gateway', () => {
   const rig = makeRig();
   const neighbour = ip('198.51.100.9');
