@@ -15,6 +15,8 @@ export class Scheduler {
   private seq = 0;
   private heap: Scheduled[] = [];
   private cancelled = new Set<EventId>();
+  /** Ids scheduled and neither run nor cancelled: cancelling anything else is a no-op. */
+  private live = new Set<EventId>();
 
   now(): number {
     return this.time;
@@ -23,6 +25,7 @@ export class Scheduler {
   at(time: number, run: () => void): EventId {
     const id = ++this.seq;
     this.push({ time: Math.max(time, this.time), seq: id, id, run });
+    this.live.add(id);
     return id;
   }
 
@@ -30,8 +33,9 @@ export class Scheduler {
     return this.at(this.time + Math.max(0, delayMs), run);
   }
 
+  /** Cancel a pending event; ids that already ran or were cancelled are ignored. */
   cancel(id: EventId): void {
-    this.cancelled.add(id);
+    if (this.live.delete(id)) this.cancelled.add(id);
   }
 
   /** Time of the next pending event, or undefined when nothing is pending. */
@@ -45,6 +49,7 @@ export class Scheduler {
     this.dropCancelledHead();
     const event = this.pop();
     if (!event) return false;
+    this.live.delete(event.id);
     this.time = event.time;
     event.run();
     return true;
@@ -124,7 +129,7 @@ export class Scheduler {
   }
 
   pending(): number {
-    return this.heap.length - this.cancelled.size;
+    return this.live.size;
   }
 
   private dropCancelledHead(): void {

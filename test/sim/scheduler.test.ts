@@ -29,6 +29,15 @@ test('cancelled events never run; the past is clamped to now', () => {
   s.at(1, () => assert.is(s.now(), 10));
   s.runFor(1);
   assert.is(s.pending(), 0);
+  // Cancelling an event that already ran (a stale timer id) changes nothing.
+  let later = 0;
+  s.cancel(id);
+  s.cancel(999);
+  s.after(5, () => later++);
+  assert.is(s.pending(), 1);
+  s.runFor(10);
+  assert.is(later, 1);
+  assert.is(s.pending(), 0);
 });
 
 test('runUntilTrue stops as soon as the condition holds, or at the virtual timeout', () => {
