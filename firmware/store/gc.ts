@@ -25,6 +25,8 @@ interface Job {
   readonly wear: boolean;
   /** Sequence numbers of the commit records in the victim, by name key. */
   readonly commits: Map<string, number[]>;
+  /** Copies appended but not yet on flash (NAND page buffer). */
+  undurable: number;
 }
 
 export class Collector {
@@ -168,7 +170,7 @@ export class Collector {
       }
       records.push({ header, at, key });
     });
-    this.job = { victim, image, records, next: 0, wear, commits };
+    this.job = { victim, image, records, next: 0, wear, commits, undurable: 0 };
     return true;
   }
 
@@ -194,9 +196,11 @@ export class Collector {
     const { header, at } = record;
     const length = RECORD_HEADER_SIZE + header.length;
     const bytes = job.image.slice(at, at + length);
+    job.undurable++;
     const result = await store.head.append(
       bytes,
       (loc) => {
+        job.undurable--;
         const from: Loc = { block: job.victim, offset: at, length };
         const here = (l: Loc | undefined): boolean => l !== undefined && l.block === from.block && l.offset === from.offset;
         if (header.type === RecordType.DATA) {
@@ -220,11 +224,15 @@ export class Collector {
 
   private async finish(job: Job): Promise<boolean> {
     const store = this.store;
-    const synced = await store.head.sync(); // copies must be on flash before the original goes
-    if (synced !== SysError.OK) {
-      this.failures++;
-      this.job = undefined;
-      return false;
+    if (job.undurable > 0 && store.head.unsynced()) {
+      // Copies must be on flash before the original goes; that is this step's one operation.
+      const synced = await store.head.sync();
+      if (synced !== SysError.OK) {
+        this.failures++;
+        this.job = undefined;
+        return false;
+      }
+      return true;
     }
     this.job = undefined;
     const info = store.table.blocks[job.victim];

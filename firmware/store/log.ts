@@ -49,6 +49,11 @@ export class LogHead {
     return n;
   }
 
+  /** NAND: records sit in the page buffer, not yet programmed. */
+  unsynced(): boolean {
+    return this.pageSize > 0 && this.block !== undefined && this.appendEnd > this.durableEnd;
+  }
+
   /** Room left in the active block for one more record (0 when there is no active block). */
   room(): number {
     return this.block === undefined ? 0 : this.flash.blockSize - this.appendEnd;
