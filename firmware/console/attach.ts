@@ -48,7 +48,7 @@ export function consoleRouterOf(firmware: Firmware, firmwareVersion: string): Co
       return firmware.dhcp instanceof DhcpService ? dhcpView(firmware.dhcp) : undefined;
     },
     get tftp() {
-      return firmware.tftp instanceof TftpServer ? tftpView(firmware.tftp, () => hal.now()) : undefined;
+      return firmware.tftp instanceof TftpServer ? tftpView(firmware.tftp, () => hal.now(), () => stack.address('lan')?.ip) : undefined;
     },
     get nat() {
       const forwarder = forwarderOf(firmware.nappt);

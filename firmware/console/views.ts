@@ -21,7 +21,7 @@ export function dhcpView(service: DhcpService): DhcpView {
   };
 }
 
-export function tftpView(server: TftpServer, now: () => number): TftpView {
+export function tftpView(server: TftpServer, now: () => number, lanAddress: () => number | undefined = () => undefined): TftpView {
   return {
     statusLines() {
       const s = server.status();
@@ -43,7 +43,9 @@ export function tftpView(server: TftpServer, now: () => number): TftpView {
     },
     openUploadWindow(host, name, minutes) {
       server.openUploadWindow({ host, name, until: now() + minutes * 60000 });
-      return { ok: true, message: `Upload window open for ${ipToString(host)} for ${minutes} min${name ? `; the file is stored as ${name}` : ''} (tftp -m binary ${'<router>'} -c put <file>)` };
+      const router = lanAddress();
+      const how = `e.g. tftp -m binary ${router === undefined ? '<router>' : ipToString(router)} -c put <file>${name ? ` ${name}` : ''}`;
+      return { ok: true, message: `Upload window open for ${ipToString(host)} for ${minutes} min${name ? `; the file is stored as ${name}` : ''} (${how})` };
     },
     counters() {
       const s = server.status();
