@@ -4,8 +4,15 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { buildAck, buildData, buildError, buildRequest, parsePacket, Opcode, type Mode, type Options } from '../../firmware/wire/tftp';
 import { NetasciiDecoder } from '../../firmware/tftp/netascii';
 import { wireBlock, seqDelta, type RolloverTo } from '../../firmware/tftp/blockNumbers';
-import type { Datagram } from '../../firmware/stack/types';
-import { ROUTER_LAN_IP, type HostSocket, type VirtualNet } from './harness';
+import type { Scheduler } from '../../hal/sim/scheduler';
+import { ROUTER_LAN_IP, type HostSocket } from './harness';
+
+/** What the client needs from a network: the clock, and UDP sockets on its host. */
+export interface ClientNet {
+  readonly scheduler: Scheduler;
+  bindHost(ip: number, port: number, onDatagram: (d: { srcIp: number; srcPort: number; payload: Uint8Array }) => void): HostSocket;
+}
+type Datagram = { srcIp: number; srcPort: number; payload: Uint8Array };
 
 export interface ReadOptions {
   readonly mode?: Mode;
@@ -53,7 +60,7 @@ export interface TransferResult {
 
 export class TftpTestClient {
   constructor(
-    private readonly net: VirtualNet,
+    private readonly net: ClientNet,
     readonly ip: number,
   ) {}
 
@@ -203,7 +210,8 @@ export class TftpTestClient {
   }
 
   /** Upload `data` with WRQ, lock-step. `cutAfterBlocks` stops sending (a pulled cable) after n blocks. */
-  write(name: string, data: Uint8Array, opts: { options?: Options; cutAfterBlocks?: number; timeoutMs?: number } = {}): TransferResult {
+  write(name: string, data: Uint8Array, opts: { options?: Options; cutAfterBlocks?: number; timeoutMs?: number; server?: number } = {}): TransferResult {
+    const serverIp = opts.server ?? ROUTER_LAN_IP;
     const net = this.net;
     const scheduler = net.scheduler;
     const timeoutMs = opts.timeoutMs ?? 1500;
@@ -229,7 +237,7 @@ export class TftpTestClient {
         timer = undefined;
         if (result.done || cut()) return;
         if (++retries > 8) return finish(false, undefined, 'client timeout');
-        socket.sendTo(ROUTER_LAN_IP, tid ?? 69, lastSent);
+        socket.sendTo(serverIp, tid ?? 69, lastSent);
         arm();
       });
     };
@@ -237,7 +245,7 @@ export class TftpTestClient {
       const start = (seq - 1) * blockSize;
       lastSent = buildData(seq & 0xffff, data.subarray(start, Math.min(data.length, start + blockSize)));
       sentSeq = seq;
-      socket.sendTo(ROUTER_LAN_IP, tid as number, lastSent);
+      socket.sendTo(serverIp, tid as number, lastSent);
       arm();
     };
     const socket = net.bindHost(this.ip, 0, (d: Datagram) => {
@@ -266,7 +274,7 @@ export class TftpTestClient {
       }
       sendBlock(sentSeq + 1);
     });
-    socket.sendTo(ROUTER_LAN_IP, 69, lastSent);
+    socket.sendTo(serverIp, 69, lastSent);
     arm();
     return result;
   }
