@@ -192,8 +192,9 @@ export function helpAt(root: readonly CommandNode[], line: string, cursor: numbe
 }
 
 export function formatHelp(entries: readonly HelpEntry[]): string[] {
-  const width = Math.min(24, Math.max(...entries.map((e) => e.word.length)) + 2);
-  return entries.map((e) => (e.help ? `  ${e.word.padEnd(width)}${e.help}` : `  ${e.word}`));
+  const width = Math.min(28, Math.max(...entries.map((e) => e.word.length)) + 2);
+  // A word longer than the column still keeps two spaces before its help.
+  return entries.map((e) => (e.help ? `  ${`${e.word}  `.padEnd(width)}${e.help}` : `  ${e.word}`));
 }
 
 /** The longest common prefix of the candidates (for tab with several matches). */
