@@ -15,7 +15,7 @@ export type EditorAction =
 
 const KEY = {
   ctrlA: 0x01, ctrlB: 0x02, ctrlC: 0x03, ctrlD: 0x04, ctrlE: 0x05, ctrlF: 0x06, bs: 0x08, tab: 0x09,
-  lf: 0x0a, ctrlK: 0x0b, ctrlL: 0x0c, cr: 0x0d, ctrlN: 0x0e, ctrlP: 0x10, ctrlU: 0x15, ctrlW: 0x17,
+  lf: 0x0a, ctrlK: 0x0b, ctrlL: 0x0c, cr: 0x0d, ctrlN: 0x0e, ctrlP: 0x10, ctrlU: 0x15, ctrlV: 0x16, ctrlW: 0x17,
   esc: 0x1b, question: 0x3f, del: 0x7f,
 } as const;
 
@@ -34,6 +34,8 @@ export class LineEditor {
   private historyIndex = 0;
   private draft = '';
   private escape: EscapeState = 'none';
+  /** Ctrl-V was pressed: the next printable byte is text, even `?` (as on IOS). */
+  private literalNext = false;
   private csiParams = '';
   private lastWasCr = false;
   private readonly historySize: number;
@@ -84,6 +86,12 @@ export class LineEditor {
     if (this.escape !== 'none') return this.feedEscape(byte);
     const afterCr = this.lastWasCr;
     this.lastWasCr = byte === KEY.cr;
+    const literal = this.literalNext;
+    this.literalNext = false;
+    if (literal && byte >= 0x20 && byte < 0x7f) {
+      this.insertChar(String.fromCharCode(byte));
+      return undefined;
+    }
     switch (byte) {
       case KEY.cr:
         return this.submit();
@@ -139,8 +147,12 @@ export class LineEditor {
       case KEY.tab:
         if (this.masked) return undefined;
         return { kind: 'complete', line: this.line(), cursor: this.cursor };
+      case KEY.ctrlV:
+        this.literalNext = true;
+        return undefined;
       case KEY.question:
-        if (this.masked) break;
+        // Inside a quoted word `?` is text (hex:00??363d wildcards, pasted running-configs).
+        if (this.masked || this.insideQuotes()) break;
         this.write('?\r\n');
         return { kind: 'help', line: this.line(), cursor: this.cursor };
       default:
@@ -214,6 +226,12 @@ export class LineEditor {
 
   private tail(): string {
     return this.chars.slice(this.cursor).join('');
+  }
+
+  private insideQuotes(): boolean {
+    let quotes = 0;
+    for (let i = 0; i < this.cursor; i++) if (this.chars[i] === '"') quotes++;
+    return quotes % 2 === 1;
   }
 
   private insertChar(ch: string): void {

@@ -134,6 +134,17 @@ test('? and tab are reported with the line and cursor; unknown escapes are swall
   assert.is(ed.line(), 'sh');
 });
 
+test('? is text inside a quoted word and after Ctrl-V (hex wildcards can be typed and pasted)', () => {
+  const { actions, feed, screen } = editor();
+  feed('vendor-class "hex:00??363d" ');
+  feed('\x16?');
+  feed('?');
+  assert.equal(actions, [{ kind: 'help', line: 'vendor-class "hex:00??363d" ?', cursor: 29 }]);
+  feed('\x15hex:\x16?\x16?\r');
+  assert.equal(actions[1], { kind: 'submit', line: 'hex:??' });
+  assert.match(screen.text(), /"hex:00\?\?363d" \?\?/);
+});
+
 test('masked entry echoes nothing and keeps no history', () => {
   const { ed, screen, feed, actions } = editor();
   ed.start('Password: ', true);

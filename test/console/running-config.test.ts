@@ -35,7 +35,7 @@ const line = fc.oneof(
   fc.tuple(octet, octet).map(([a, b]) => `set dhcp.pool-start 192.168.1.${Math.min(a, b, 199)}`),
   fc.tuple(octet, octet).map(([a, b]) => `set lan.address 192.168.1.${Math.min(a, b)}`),
   fc.tuple(octet, octet).map(([a, b]) => `set wan.mode static\nset wan.address 203.0.113.${a}\nset wan.gateway 203.0.113.${b === a ? (a % 250) + 2 : b}`),
-  fc.tuple(className, fc.constantFrom('prefix:Acme', 'contains:lab phone', 'exact:X-1', 'hex:00112233', 'enterprise:9')).map(([c, p]) => `phone-class ${c} vendor-class ${p.includes(' ') ? `"${p}"` : p}`),
+  fc.tuple(className, fc.constantFrom('prefix:Acme', 'contains:lab phone', 'exact:X-1', 'hex:00112233', 'hex:00??363d', 'enterprise:9')).map(([c, p]) => `phone-class ${c} vendor-class ${/[ ?]/.test(p) ? `"${p}"` : p}`),
   fc.tuple(className, fc.constantFrom(16, 64, 256, 1024)).map(([c, n]) => `phone-class ${c} block-size ${n}`),
   fc.tuple(className, word).map(([c, f]) => `phone-class ${c} boot-file ${f}.bin`),
   fc.tuple(className, fc.constantFrom('sip_server', 'ntp_server', 'timezone'), fc.constantFrom('10.0.0.1', 'Europe/Paris', 'a b c')).map(([c, k, v]) => `phone-class ${c} var ${k} "${v}"`),
