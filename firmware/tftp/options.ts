@@ -55,7 +55,9 @@ export function negotiate(input: NegotiationInput): Negotiated | Refused {
       }
       case 'timeout': {
         const n = parseOptionNumber(value, 1, 255);
-        if (n === undefined) return { refused: `timeout ${value} outside 1-255` };
+        // Declined, not refused: some clients send milliseconds here (the npm `tftp` client's
+        // "timeout 3000"); left out of the OACK, the client keeps its own timer and the rest stands.
+        if (n === undefined) break;
         timeoutMs = n * 1000;
         accepted.push({ name, value: String(n) });
         break;
