@@ -9,3 +9,5 @@ export { readPcap, writePcap } from './pcap';
 export type { PcapRecord, PcapError } from './pcap';
 export { arpRequest, icmpEchoRequest, parseArpReply, parseEchoReply, macBytes, ipBytes } from './frames';
 export type { ArpReply, EchoReply } from './frames';
+export { udhcpcLease } from './udhcpc';
+export type { UdhcpcLease } from './udhcpc';
