@@ -3,15 +3,10 @@
 // phone with the address udhcpc got and the port block option 159 carried.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Rig, namespacesUnavailable, type ConsoleClient } from '../../tools/rig';
-import { BUNDLE, RUNTIME_BINARY } from '../../tools/rig/topology';
-import { contiguousPortRange, readPortParams } from '../../firmware/wire/dhcp-options';
+import { existsSync } from 'node:fs';
+import { BUNDLE, RUNTIME_BINARY, Rig, namespacesUnavailable, udhcpcLease, type ConsoleClient } from '../../tools/rig';
 
 const why = namespacesUnavailable() ?? (!existsSync(RUNTIME_BINARY) || !existsSync(BUNDLE) ? 'native runtime or bundle not built' : undefined);
-const work = mkdtempSync(join(tmpdir(), 'pb-console-'));
 
 test('show leases on the native console lists a udhcpc phone with its address and port block', async () => {
   if (why) {
@@ -26,17 +21,10 @@ test('show leases on the native console lists a udhcpc phone with its address an
     await term.expect(/plugboard> $/, 15_000);
 
     const phone = rig.addPhone('yea');
-    const dump = join(work, 'udhcpc.env');
-    const hook = join(work, 'hook.sh');
-    writeFileSync(hook, `#!/bin/sh\n[ "$1" = bound ] && env > ${dump}\nexit 0\n`);
-    chmodSync(hook, 0o755);
-    const result = await phone.runAsync(['busybox', 'udhcpc', '-i', 'eth0', '-f', '-q', '-n', '-t', '6', '-T', '2', '-s', hook, '-V', 'yealink SIP-T46U', '-O', '159'], 30_000);
-    assert.is(result.status, 0, `udhcpc: ${result.stdout}\n${result.stderr}`);
-    const env = new Map(readFileSync(dump, 'utf8').split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as [string, string]));
-    const ip = env.get('ip') ?? '';
-    const params = readPortParams(Uint8Array.from((env.get('opt159') ?? '').match(/../g) ?? [], (h) => parseInt(h, 16)));
-    assert.ok(params, `option 159 in ${[...env.keys()].join(' ')}`);
-    const block = contiguousPortRange(params!.psidLength, params!.psid);
+    const lease = await udhcpcLease(phone, rig.dir, { vendorClass: 'yealink SIP-T46U' });
+    const ip = lease.ip;
+    assert.ok(lease.block, `option 159 in ${[...lease.env.keys()].join(' ')}`);
+    const block = lease.block!;
 
     term.write('terminal length 0\r');
     await term.expect(/plugboard> $/);
@@ -57,7 +45,5 @@ test('show leases on the native console lists a udhcpc phone with its address an
     await rig.down();
   }
 });
-
-test.after(() => rmSync(work, { recursive: true, force: true }));
 
 test.run();

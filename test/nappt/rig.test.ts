@@ -6,45 +6,13 @@
 // frame the router sent there must carry the public source address and correct checksums.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { BUNDLE, RUNTIME_BINARY, Rig, namespacesUnavailable, readPcap, type Phone } from '../../tools/rig';
+import { BUNDLE, RUNTIME_BINARY, Rig, namespacesUnavailable, readPcap, udhcpcLease, type Phone } from '../../tools/rig';
 import { checksumProblems } from './harness';
 
 const why = namespacesUnavailable() ?? (!existsSync(RUNTIME_BINARY) || !existsSync(BUNDLE) ? 'no native runtime or bundle (bash hal/native/build.sh && npm run build)' : undefined);
-
-interface Lease {
-  ip: string;
-  /** Option 159 as hex (offset, PSID length, PSID), empty for a guest. */
-  portParams: string;
-}
-
-/** busybox udhcpc in `phone`'s namespace; the script configures eth0 and prints the lease. */
-async function dhcp(rig: Rig, phone: Phone, vendorClass: string | undefined): Promise<Lease> {
-  const script = join(rig.dir, 'udhcpc.sh');
-  if (!existsSync(script)) {
-    writeFileSync(
-      script,
-      '#!/bin/sh\ncase "$1" in bound|renew)\n ip addr flush dev $interface\n ip addr add $ip/$mask dev $interface\n [ -n "$router" ] && ip route replace default via $router\n echo "LEASE $ip $opt159"\n;; esac\n',
-    );
-    chmodSync(script, 0o755);
-  }
-  const argv = ['busybox', 'udhcpc', '-i', 'eth0', '-O', '159', '-s', script, '-q', '-f', '-n', '-t', '5', '-T', '1'];
-  if (vendorClass) argv.push('-V', vendorClass);
-  const result = await phone.runAsync(argv, 20_000);
-  const match = /LEASE (\S+) ?(\S*)/.exec(result.stdout);
-  if (!match) throw new Error(`no lease for ${phone.name}: ${result.stdout} ${result.stderr}`);
-  return { ip: match[1], portParams: match[2] };
-}
-
-/** The contiguous block described by option 159 (offset 0): [first, last]. */
-function blockOf(portParams: string): [number, number] {
-  const psidLength = parseInt(portParams.slice(2, 4), 16);
-  const psid = parseInt(portParams.slice(4, 8), 16) >>> (16 - psidLength);
-  const size = 1 << (16 - psidLength);
-  return [psid * size, psid * size + size - 1];
-}
 
 /** iperf3 against the WAN host's server; returns the client endpoint the server saw. */
 async function iperf(rig: Rig, phone: Phone, cport: number, udp: boolean): Promise<{ host: string; port: number; bytes: number }> {
@@ -99,11 +67,11 @@ test('phones, a guest and a WAN host through the native router (iperf3, nc, curl
 
     const phone = rig.addPhone('phone1');
     const guest = rig.addPhone('guest1');
-    const phoneLease = await dhcp(rig, phone, 'yealink');
-    const guestLease = await dhcp(rig, guest, undefined);
-    assert.ok(phoneLease.portParams.length === 8, `the phone's lease carries option 159: '${phoneLease.portParams}'`);
+    const phoneLease = await udhcpcLease(phone, rig.dir, { vendorClass: 'yealink' });
+    const guestLease = await udhcpcLease(guest, rig.dir);
+    assert.ok(phoneLease.block && phoneLease.portParams.length === 8, `the phone's lease carries option 159: '${phoneLease.portParams}'`);
     assert.is(guestLease.portParams, '', 'a guest gets no port block');
-    const [first, last] = blockOf(phoneLease.portParams);
+    const { first, last } = phoneLease.block!;
     assert.ok(first >= 16384 && last > first, `block ${first}-${last}`);
 
     // 1. UDP and TCP from ports inside the block: the WAN host sees the public address, same port.
