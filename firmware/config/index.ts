@@ -25,6 +25,6 @@ export { errorsOf, usablePortBlocks, validateConfig, type ConfigProblem } from '
 export { CONFIG_RECORD_KEY, CONFIG_VERSION, decodeConfig, encodeConfig, frame, migrateV1, type DecodedConfig, type RecordError } from './record';
 export { loadConfig, saveConfig, type LoadOutcome } from './persist';
 export { hashPassword, isPasswordHash, verifyPassword, PasswordCheck, PasswordHashing, Pbkdf2Work, PASSWORD_ITERATIONS, ITERATIONS_PER_STEP } from './password';
-export { crc32 } from './crc32';
+export { crc32 } from '../util/crc32';
 export { LiveConfig, type ConfigListener, type ProposeResult } from './live';
 export { applyLiveChanges } from './apply';

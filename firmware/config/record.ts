@@ -1,6 +1,6 @@
 // The saved configuration record: a fixed header (magic, version, byte order, length, CRC) and a
 // JSON body of values as the console types them. Byte layout in firmware/config/FORMAT.md.
-import { crc32 } from './crc32';
+import { crc32 } from '../util/crc32';
 import { CONFIG_KEYS, keyDef } from './schema';
 import { phoneClassesEqual, withPhoneClasses, withValue, DEFAULT_CONFIG, type PhoneClass, type RouterConfig } from './model';
 import { validatePhoneClass, type RawOption } from '../dhcp/config';

@@ -1,7 +1,7 @@
 // On-flash form of the lease database: shard records of up to 16 bindings each, plus one meta
 // record (shard count and the ever-used port-unit bitmap). Magic, version, byte order, length, CRC.
 // All multi-byte fields are big-endian (network order) on every board. Layout in LEASES.md.
-import { crc32 } from '../config/crc32';
+import { crc32 } from '../util/crc32';
 import { readIp, writeIp } from '../util/ipv4';
 import { decodeAscii, encodeAscii } from '../util/text';
 

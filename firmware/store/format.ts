@@ -1,7 +1,7 @@
 // The on-flash format of the store (described byte by byte in FORMAT.md): block headers, record
 // headers and the commit/tombstone payloads. All multi-byte fields are little-endian. Parsing is
 // bounds-checked and returns a reason instead of throwing.
-import { crc32 } from './crc32';
+import { crc32 } from '../util/crc32';
 import { decodeUtf8, encodeUtf8 } from '../util/text';
 
 export const FORMAT_VERSION = 1;

@@ -10,7 +10,7 @@ export { isFailure } from './types';
 export { FlashStore, MAX_RECORD_VALUE } from './store';
 export type { StoreClock, StoreOptions, StoreStats } from './store';
 export type { MountReport } from './mount';
-export { crc32 } from './crc32';
+export { crc32 } from '../util/crc32';
 export { CHUNK_SIZE, FORMAT_VERSION, MAX_NAME_BYTES } from './format';
 
 /**

@@ -70,7 +70,7 @@ test('fuzz: 20,000 mutated lease records never throw', () => {
   assert.ok(accepted > 100, `some mutants still decode (${accepted})`);
 });
 
-import { crc32 } from '../../firmware/config/crc32';
+import { crc32 } from '../../firmware/util/crc32';
 function encodeShardCrc(bytes: Uint8Array): number[] {
   const c = crc32(bytes, 18, bytes.length);
   return [c >>> 24, (c >>> 16) & 255, (c >>> 8) & 255, c & 255];

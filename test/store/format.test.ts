@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { crc32, crc32Update } from '../../firmware/store/crc32';
+import { crc32, crc32Update } from '../../firmware/util/crc32';
 import {
   BLOCK_HEADER_SIZE,
   buildCommitPayload,
@@ -30,6 +30,27 @@ test('CRC-32 matches the IEEE/zlib check values and runs incrementally', () => {
   assert.is(crc32(encodeAscii('The quick brown fox jumps over the lazy dog')), 0x414fa339);
   const data = encodeAscii('hello, flash store');
   assert.is(crc32Update(crc32(data, 0, 7), data, 7), crc32(data));
+});
+
+test('property: the four-bytes-a-step CRC equals the bit-by-bit definition at any offset, length and split', () => {
+  const reference = (bytes: Uint8Array, start: number, end: number): number => {
+    let c = 0xffffffff;
+    for (let i = start; i < end; i++) {
+      c ^= bytes[i];
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    }
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 64 }), fc.nat(), fc.nat(), fc.nat(), (bytes, a, b, cut) => {
+      const start = bytes.length === 0 ? 0 : a % bytes.length;
+      const end = start + (b % (bytes.length - start + 1));
+      const mid = start + (cut % (end - start + 1));
+      const want = reference(bytes, start, end);
+      return crc32(bytes, start, end) === want && crc32Update(crc32(bytes, start, mid), bytes, mid, end) === want;
+    }),
+    { numRuns: 2000 },
+  );
 });
 
 test('block header: byte layout (little-endian) and round trip', () => {
