@@ -78,5 +78,9 @@ export function provisioningVars(lease: LeaseInfo, tftpServer: number | undefine
   else delete vars.public_ip;
   if (tftpServer !== undefined) vars.tftp_server = ipToString(tftpServer);
   vars.boot_file = lease.bootFile ?? '';
+  // A firmware URL only when the class names a firmware: an empty one tells the phone "no update",
+  // where tftp://<router>/ would send it after a file that does not exist.
+  const firmware = lease.vars.firmware;
+  vars.firmware_url = firmware && vars.tftp_server ? `tftp://${vars.tftp_server}/${firmware}` : '';
   return vars;
 }

@@ -48,6 +48,16 @@ test('Yealink <mac>.cfg: the phone own range (SIP port, RTP min/max) and the pub
   assert.match(common.body, `min_rtpport = ${block.first + 2}`);
 });
 
+test('Yealink without a firmware in its class: an empty firmware URL (no update), never tftp://<router>/', async () => {
+  const { b } = setup();
+  const bare = leaseFor(5, 'yealink', {});
+  b.leases.add(bare);
+  b.net.addHost(bare.ip);
+  const r = await fetch(b, bare.ip, `${macHex(bare)}.cfg`);
+  assert.ok(r.ok, r.message);
+  assert.match(r.body, /^static\.firmware\.url = $/m);
+});
+
 test('Cisco SEP<MAC>.cnf.xml (upper case) and XMLDefault.cnf.xml carry voipControlPort and the media range', async () => {
   const { b, cisco } = setup();
   const r = await fetch(b, cisco.ip, `SEP${macHex(cisco).toUpperCase()}.cnf.xml`);

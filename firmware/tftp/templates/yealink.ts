@@ -9,5 +9,5 @@ static.network.port.max_rtpport = {{rtp_max}}
 account.1.sip_server.1.address = {{sip_server|}}
 local_time.ntp_server1 = {{ntp|}}
 local_time.time_zone = {{tz|}}
-static.firmware.url = tftp://{{tftp_server}}/{{firmware|}}
+static.firmware.url = {{firmware_url|}}
 `;
