@@ -178,6 +178,7 @@ function expectedConfig(plainMac: string, lease: Lease, publicIp: string, classV
     rtp_max: String(last),
     public_ip: publicIp,
     tftp_server: ipToString(lease.server),
+    firmware_url: classVars.firmware ? `tftp://${ipToString(lease.server)}/${classVars.firmware}` : '',
   };
   const rendered = renderTemplate(YEALINK_TEMPLATE, vars, 64 * 1024);
   if (!rendered.ok) throw new Error(`expected config: ${rendered.reason}`);
