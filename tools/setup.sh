@@ -12,6 +12,7 @@ NEEDED=(
   "dhclient isc-dhcp-client"
   "/usr/bin/tftp tftp-hpa"
   "atftp atftp"
+  "/usr/sbin/atftpd atftpd"
   "curl curl"
   "iperf3 iperf3"
   "tcpdump tcpdump"

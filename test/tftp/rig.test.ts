@@ -6,11 +6,10 @@
 // own port block, and path-traversal requests fail with a TFTP error while the router keeps serving.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUNDLE, RUNTIME_BINARY, Rig, namespacesUnavailable, udhcpcLease, type ConsoleClient, type ExecResult, type Phone } from '../../tools/rig';
+import { BUNDLE, RUNTIME_BINARY, Rig, namespacesUnavailable, seededImage, sha256, sha256Of, udhcpcLease, type ConsoleClient, type ExecResult, type Phone } from '../../tools/rig';
 
 const why = namespacesUnavailable() ?? (!existsSync(RUNTIME_BINARY) || !existsSync(BUNDLE) ? 'no native runtime or bundle (bash hal/native/build.sh && npm run build)' : undefined);
 
@@ -21,24 +20,6 @@ const STRANGER = '192.168.1.51';
 const TFTP_NPM = join(import.meta.dirname, '..', '..', 'node_modules', 'tftp');
 
 const work = mkdtempSync(join(tmpdir(), 'pb-tftp-'));
-
-/** Seeded pseudo-random bytes (xorshift32): the same image on every run. */
-function seededImage(size: number, seed: number): Uint8Array {
-  const words = new Uint32Array(size / 4);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < words.length; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    words[i] = x;
-  }
-  return new Uint8Array(words.buffer);
-}
-
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
-const sha256Of = (file: string): string => (existsSync(file) ? sha256(readFileSync(file)) : 'missing');
 
 /** Run a client in a namespace and time it. */
 async function timed(host: Phone, argv: string[], timeoutMs = 20_000): Promise<ExecResult & { seconds: number }> {
@@ -69,18 +50,6 @@ file.on('finish', () => process.exit(0));
 get.pipe(file);`;
 }
 
-const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/**
- * Type a console command and wait for its echo, then for `until` in its output (the firmware's log
- * lines share the console and reprint the prompt, so a bare prompt does not mark the end).
- */
-async function command(term: ConsoleClient, line: string, until: RegExp = /plugboard[>#] $/, timeoutMs = 5000): Promise<string> {
-  term.write(`${line}\r`);
-  await term.expect(new RegExp(`${escape(line)}\r\n`), timeoutMs);
-  return term.expect(until, timeoutMs);
-}
-
 test('tftp server on the rig: console-window upload, image fetched byte-exact by curl, tftp-hpa, atftp and the npm client; per-MAC config; traversal refused', async () => {
   if (why) {
     console.log(`  skipped: ${why}`);
@@ -98,7 +67,7 @@ test('tftp server on the rig: console-window upload, image fetched byte-exact by
     term = rig.console();
     term.write('\r');
     await term.expect(/plugboard> $/, 15_000);
-    await command(term, 'terminal length 0');
+    await term.command('terminal length 0');
     const router = rig.lanAddress;
 
     // ---- 4. uploads: only the console-named host, only inside its window --------------------------
@@ -108,7 +77,7 @@ test('tftp server on the rig: console-window upload, image fetched byte-exact by
 
     const closed = await put(admin);
     assert.match(closed.stdout + closed.stderr, /Error code 2: uploads are closed/, `no window, no upload: ${closed.stdout} ${closed.stderr}`);
-    const opened = await command(term, `image upload ${ADMIN} ${IMAGE_NAME} 5`, /Upload window .*\r\n/);
+    const opened = await term.command(`image upload ${ADMIN} ${IMAGE_NAME} 5`, /Upload window .*\r\n/);
     assert.match(opened, new RegExp(`Upload window open for ${ADMIN.replace(/\./g, '\\.')} for 5 min; the file is stored as ${IMAGE_NAME}`), term.transcript);
     const foreign = await put(stranger);
     assert.match(foreign.stdout + foreign.stderr, /Error code 2: uploads are closed/, `another host inside the window: ${foreign.stdout} ${foreign.stderr}`);
@@ -116,14 +85,14 @@ test('tftp server on the rig: console-window upload, image fetched byte-exact by
     assert.is(upload.status, 0, `tftp put: ${upload.stdout} ${upload.stderr}`);
     assert.not.match(upload.stdout + upload.stderr, /Error/i, upload.stdout + upload.stderr);
     report('upload: tftp-hpa put (512)', IMAGE_BYTES, upload.seconds);
-    const list = await command(term, 'image list', /\d+ items, .* free\r\n/);
+    const list = await term.command('image list', /\d+ items, .* free\r\n/);
     assert.match(list, new RegExp(`${IMAGE_NAME.replace(/\./g, '\\.')} +${IMAGE_BYTES} +${imageHash.slice(0, 16)} `), `image list:\n${list}`);
     assert.match(list, /^1 items, /m, 'the refused attempts stored nothing');
-    const info = await command(term, `image info ${IMAGE_NAME}`, /Boot file of .*\r\n/);
+    const info = await term.command(`image info ${IMAGE_NAME}`, /Boot file of .*\r\n/);
     assert.match(info, new RegExp(`SHA-256 +${imageHash}`), info);
 
     // The Yealink template names the phone's software; point it at the uploaded image.
-    await command(term, `phone-class yealink var firmware ${IMAGE_NAME}`);
+    await term.command(`phone-class yealink var firmware ${IMAGE_NAME}`);
 
     // ---- the phone: a lease as a Yealink, with a port block ----------------------------------------
     const phone = rig.addPhone('yea');
@@ -202,7 +171,7 @@ test('tftp server on the rig: console-window upload, image fetched byte-exact by
     assert.is(again.status, 0, again.stderr);
     assert.is(sha256Of(out('again.bin')), imageHash, 'still serving after the traversal attempts');
 
-    const tftpStatus = await command(term, 'show tftp', /Upload window [^\n]*\r\n[\s\S]*?plugboard[>#] $/);
+    const tftpStatus = await term.command('show tftp', /Upload window [^\n]*\r\n[\s\S]*?plugboard[>#] $/);
     for (const line of figures) console.log(`  ${line}`);
     console.log(`  ${tftpStatus.split('\r\n').filter((l) => /^(Requests|Sent|Errors)/.test(l)).join('\n  ')}`);
     console.log(`  whole test ${((Date.now() - started) / 1000).toFixed(1)} s`);

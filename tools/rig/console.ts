@@ -55,8 +55,20 @@ export class ConsoleClient {
     }
   }
 
+  /**
+   * Type a command line and wait for its echo, then for `until` in its output (the firmware's log
+   * lines share the console and reprint the prompt, so a bare prompt does not mark the end).
+   */
+  async command(line: string, until: RegExp = /plugboard[>#] $/, timeoutMs = 5000): Promise<string> {
+    this.write(`${line}\r`);
+    await this.expect(new RegExp(`${escapeRegExp(line)}\r\n`), timeoutMs);
+    return this.expect(until, timeoutMs);
+  }
+
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
 }
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

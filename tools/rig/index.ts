@@ -11,3 +11,4 @@ export { arpRequest, icmpEchoRequest, parseArpReply, parseEchoReply, macBytes, i
 export type { ArpReply, EchoReply } from './frames';
 export { udhcpcLease } from './udhcpc';
 export type { UdhcpcLease } from './udhcpc';
+export { seededImage, sha256, sha256Of } from './image';
