@@ -49,7 +49,7 @@ export interface PhoneClass {
   readonly psidLength: number;
   /** Operational software (option 67 and the BOOTP `file` field). */
   readonly bootFile: string;
-  /** Provisioning-file name pattern served by TFTP (owned by the TFTP engineer), e.g. '{mac}.cfg'. */
+  /** Provisioning-file name pattern ({mac} lower-case, {MAC} upper-case hex); TFTP renders the store item `template:<class>` there. */
   readonly template?: string;
   /** 'requested': option 159 only when listed in option 55 (safe default); 'always': force it. */
   readonly sendPortParams: 'requested' | 'always';

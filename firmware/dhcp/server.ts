@@ -243,6 +243,7 @@ export class DhcpServer implements LeaseDirectory {
       block,
       expiresAt: lease.expiresAt,
       bootFile: lease.phoneClass?.bootFile,
+      provisioningName: lease.phoneClass?.template,
       vars: lease.phoneClass?.vars ?? {},
     };
     return lease.info;

@@ -22,6 +22,8 @@ export interface LeaseInfo {
   /** Monotonic ms at which the lease ends. */
   readonly expiresAt: number;
   readonly bootFile: string | undefined;
+  /** The class's provisioning-file name pattern (`snom-{MAC}.htm`), when it has one. */
+  readonly provisioningName?: string;
   /** Key/values the phone class defines for provisioning templates (sip_server, ntp, tz...). */
   readonly vars: Readonly<Record<string, string>>;
 }

@@ -84,3 +84,13 @@ export function provisioningVars(lease: LeaseInfo, tftpServer: number | undefine
   vars.firmware_url = firmware && vars.tftp_server ? `tftp://${vars.tftp_server}/${firmware}` : '';
   return vars;
 }
+
+/**
+ * The file name a class's pattern gives this phone: `{mac}` is its MAC in lower-case hex, `{MAC}` in
+ * upper case (`snom-{MAC}.htm` -> snom-000413AABBCC.htm); a pattern without either names one file
+ * for every phone of the class (`46xxsettings.txt`).
+ */
+export function classFileName(pattern: string, mac: Uint8Array): string {
+  const plain = macToString(mac).replace(/:/g, '');
+  return pattern.split('{mac}').join(plain).split('{MAC}').join(plain.toUpperCase());
+}

@@ -17,7 +17,7 @@ import { ReadTransfer, type Send, type TransferEnd } from './readTransfer';
 import { WriteTransfer } from './writeTransfer';
 import { BytesSource, ItemSource, NetasciiSource, type BlockSource } from './source';
 import { netasciiLength } from './netascii';
-import { matchProvisioningName, provisioningVars, resolveTemplate } from './provisioning';
+import { classFileName, matchProvisioningName, provisioningVars, resolveTemplate } from './provisioning';
 import { renderTemplate } from './render';
 import { SHIPPED_TEMPLATES, type TemplateId } from './templates';
 
@@ -297,6 +297,8 @@ export class TftpServer implements Service {
 
   /** Resolve the name to bytes: a rendered provisioning file, or a store item. */
   private async openSource(client: number, name: string): Promise<{ source: BlockSource; size: number; raw?: Uint8Array } | { code: number; kind: string; message: string }> {
+    const own = await this.classTemplate(client, name);
+    if (own) return own;
     const match = matchProvisioningName(name);
     if (match) {
       const lease = this.options.leases.byIp(client);
@@ -322,10 +324,33 @@ export class TftpServer implements Service {
     return { source: new ItemSource(reader), size: reader.stat.size };
   }
 
+  /**
+   * A phone asking for the file its own class's name pattern gives it, when the owner stored a
+   * `template:<class>` item: that item rendered for the phone. Otherwise undefined (the family
+   * patterns and plain store items apply), so a class without its own template changes nothing.
+   */
+  private async classTemplate(client: number, name: string): Promise<{ source: BlockSource; size: number; raw: Uint8Array } | { code: number; kind: string; message: string } | undefined> {
+    const lease = this.options.leases.byIp(client);
+    if (!lease?.provisioningName || !lease.phoneClass || !lease.block || classFileName(lease.provisioningName, lease.mac) !== name) return undefined;
+    const template = await this.readTemplateItem(TEMPLATE_ITEM_PREFIX + lease.phoneClass);
+    if (template === undefined) return undefined;
+    if (typeof template !== 'string') return { code: TftpError.NOT_DEFINED, kind: 'provisioning:template-unreadable', message: template.message };
+    const vars = provisioningVars(lease, this.options.stack.address('lan')?.ip, this.options.publicIp?.());
+    const rendered = renderTemplate(template, vars, this.limits.maxRenderedBytes);
+    if (!rendered.ok) return { code: TftpError.NOT_DEFINED, kind: 'provisioning:render-failed', message: `template ${lease.phoneClass}: ${rendered.reason}` };
+    return { source: new BytesSource(rendered.bytes), size: rendered.bytes.length, raw: rendered.bytes };
+  }
+
   /** The store's `template:<id>` item when present (bounded), else the shipped template. */
   private async loadTemplate(id: TemplateId): Promise<string | { message: string }> {
-    const reader = this.options.store?.open(TEMPLATE_ITEM_PREFIX + id) ?? NO_STORE;
-    if (isFailure(reader)) return SHIPPED_TEMPLATES[id];
+    return (await this.readTemplateItem(TEMPLATE_ITEM_PREFIX + id)) ?? SHIPPED_TEMPLATES[id];
+  }
+
+  /** A template item's text; undefined when the store has no such item. */
+  private async readTemplateItem(item: string): Promise<string | { message: string } | undefined> {
+    const reader = this.options.store?.open(item) ?? NO_STORE;
+    if (isFailure(reader)) return undefined;
+    const id = item.slice(TEMPLATE_ITEM_PREFIX.length);
     try {
       if (reader.stat.size > this.limits.maxRenderedBytes) return { message: `template ${id} larger than ${this.limits.maxRenderedBytes} bytes` };
       const bytes = new Uint8Array(reader.stat.size);

@@ -57,6 +57,7 @@ test('DORA: a phone is probed, offered, and ACKed only once its binding is on fl
   assert.equal(ack.portParams, r.portParams);
   const lease = h.server.byIp(ip('192.168.1.100'))!;
   assert.is(lease.phoneClass, 'yealink');
+  assert.is(lease.provisioningName, '{mac}.cfg', "the class's provisioning-file pattern, for TFTP");
   assert.equal(lease.block, { first: 16384, last: 16447, psidLength: 10, psid: 256 });
   assert.is(lease.expiresAt, 1020 + 3600_000);
   assert.is(h.server.byPublicPort(16400)?.ip, ip('192.168.1.100'));

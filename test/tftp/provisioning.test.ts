@@ -123,6 +123,33 @@ test('a template item in the store replaces the shipped one; a bad template fail
   assert.match(bad.message ?? '', 'no value for {{no_such_var}}');
 });
 
+test("a class's own name pattern serves its template:<class> item, rendered, to that phone only", async () => {
+  const { b } = setup();
+  const snom = { ...leaseFor(6, 'snom', { sip_server: '198.51.100.7' }), provisioningName: 'snom-{MAC}.htm' };
+  const other = { ...leaseFor(7, 'snom'), provisioningName: 'snom-{MAC}.htm' };
+  const avaya = { ...leaseFor(8, 'avaya'), provisioningName: '46xxsettings.txt' };
+  for (const l of [snom, other, avaya]) {
+    b.leases.add(l);
+    b.net.addHost(l.ip);
+  }
+  const own = `snom-${macHex(snom).toUpperCase()}.htm`;
+  // No template item yet: the name is only a plain store item, and there is none.
+  assert.is((await fetch(b, snom.ip, own)).code, 1);
+  b.store.putBytes('template:snom', Buffer.from('<html>user_host1: {{sip_server}} ports {{port_min}}-{{port_max}} mac {{MAC}}</html>\n'));
+  const r = await fetch(b, snom.ip, own);
+  assert.ok(r.ok, r.message);
+  assert.is(r.body, `<html>user_host1: 198.51.100.7 ports ${snom.block!.first}-${snom.block!.last} mac ${macHex(snom).toUpperCase()}</html>\n`);
+  // Another phone asking for this phone's file does not get it rendered (nor anything: no such item).
+  assert.is((await fetch(b, other.ip, own)).code, 1);
+  // A pattern without {mac}: one name for every phone of the class, rendered per phone.
+  b.store.putBytes('template:avaya', Buffer.from('SET SIPPORT {{sip_port}}\n'));
+  const settings = await fetch(b, avaya.ip, '46xxsettings.txt');
+  assert.is(settings.body, `SET SIPPORT ${avaya.block!.first}\n`);
+  // Without a template item the same name is a plain store item, served as it is.
+  b.store.putBytes('46xxsettings.txt', Buffer.from('plain\n'));
+  assert.is((await fetch(b, snom.ip, '46xxsettings.txt')).body, 'plain\n');
+});
+
 test('tsize of a rendered file is its exact size (octet) or its netascii size', async () => {
   const { b, yealink } = setup();
   const c = new TftpTestClient(b.net, yealink.ip);

@@ -113,7 +113,7 @@ export function phoneClassCommands(ctx: CommandContext): CommandNode[] {
     },
     {
       word: 'template',
-      help: "Provisioning-file name pattern served by TFTP (e.g. {mac}.cfg)",
+      help: 'Provisioning-file name ({mac}/{MAC} = the phone MAC); rendered from store item template:<class> when present',
       args: [{ name: 'pattern', help: 'File name pattern', type: wordArg(128, 'PATTERN') }],
       run: (a, io) => edit(io, a.name as string, (c) => ({ ...c, template: a.pattern as string })),
     },
