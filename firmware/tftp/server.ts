@@ -5,7 +5,7 @@ import type { Datagram, Stack, UdpEndpoint } from '../stack/types';
 import type { Service } from '../stack/service';
 import type { ItemWriter, Store } from '../store/types';
 import { isFailure } from '../store/types';
-import type { LeaseDirectory } from '../dhcp/types';
+import type { LeaseDirectory, LeaseInfo } from '../dhcp/types';
 import { SysError } from '../../hal/hal';
 import { parsePacket, buildError, buildOack, buildAck, Opcode, TftpError, ParseError, type Request } from '../wire/tftp';
 import { decodeUtf8 } from '../util/text';
@@ -297,12 +297,16 @@ export class TftpServer implements Service {
 
   /** Resolve the name to bytes: a rendered provisioning file, or a store item. */
   private async openSource(client: number, name: string): Promise<{ source: BlockSource; size: number; raw?: Uint8Array } | { code: number; kind: string; message: string }> {
-    const own = await this.classTemplate(client, name);
-    if (own) return own;
+    // The family names (SEP<MAC>.cnf.xml, <mac>.cfg, ...) come first: a Polycom's <mac>.cfg is its
+    // master file even when the owner stored template:polycom for its settings file.
     const match = matchProvisioningName(name);
-    if (match) {
-      const lease = this.options.leases.byIp(client);
-      const resolved = resolveTemplate(match, lease);
+    const lease = this.options.leases.byIp(client);
+    const resolved = match ? resolveTemplate(match, lease) : undefined;
+    if (!resolved?.ok) {
+      const own = await this.classTemplate(lease, name);
+      if (own) return own;
+    }
+    if (resolved) {
       if (!resolved.ok || !lease) {
         const reason = resolved.ok ? 'no-lease' : resolved.reason;
         return { code: resolved.ok ? 1 : resolved.code, kind: `provisioning:${reason}`, message: `not served to this address (${reason})` };
@@ -329,8 +333,7 @@ export class TftpServer implements Service {
    * `template:<class>` item: that item rendered for the phone. Otherwise undefined (the family
    * patterns and plain store items apply), so a class without its own template changes nothing.
    */
-  private async classTemplate(client: number, name: string): Promise<{ source: BlockSource; size: number; raw: Uint8Array } | { code: number; kind: string; message: string } | undefined> {
-    const lease = this.options.leases.byIp(client);
+  private async classTemplate(lease: LeaseInfo | undefined, name: string): Promise<{ source: BlockSource; size: number; raw: Uint8Array } | { code: number; kind: string; message: string } | undefined> {
     if (!lease?.provisioningName || !lease.phoneClass || !lease.block || classFileName(lease.provisioningName, lease.mac) !== name) return undefined;
     const template = await this.readTemplateItem(TEMPLATE_ITEM_PREFIX + lease.phoneClass);
     if (template === undefined) return undefined;

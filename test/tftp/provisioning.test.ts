@@ -150,6 +150,23 @@ test("a class's own name pattern serves its template:<class> item, rendered, to 
   assert.is((await fetch(b, snom.ip, '46xxsettings.txt')).body, 'plain\n');
 });
 
+test('family names come first: a Polycom <mac>.cfg stays its master file; a class of our own may use <mac>.cfg', async () => {
+  const { b, polycom } = setup();
+  b.leases.add({ ...polycom, provisioningName: '{mac}.cfg' });
+  b.store.putBytes('template:polycom', Buffer.from('<polycomConfig voIpProt.local.port="{{sip_port}}"/>\n'));
+  const master = await fetch(b, polycom.ip, `${macHex(polycom)}.cfg`);
+  assert.match(master.body, `CONFIG_FILES="${macHex(polycom)}-plugboard.cfg"`);
+  const settings = await fetch(b, polycom.ip, `${macHex(polycom)}-plugboard.cfg`);
+  assert.is(settings.body, `<polycomConfig voIpProt.local.port="${polycom.block!.first}"/>\n`);
+  // A class the firmware knows no family for: its own template on the <mac>.cfg name.
+  const acme = { ...leaseFor(9, 'acme'), provisioningName: '{mac}.cfg' };
+  b.leases.add(acme);
+  b.net.addHost(acme.ip);
+  assert.is((await fetch(b, acme.ip, `${macHex(acme)}.cfg`)).code, 1, 'no template for the class yet');
+  b.store.putBytes('template:acme', Buffer.from('port={{sip_port}}\n'));
+  assert.is((await fetch(b, acme.ip, `${macHex(acme)}.cfg`)).body, `port=${acme.block!.first}\n`);
+});
+
 test('tsize of a rendered file is its exact size (octet) or its netascii size', async () => {
   const { b, yealink } = setup();
   const c = new TftpTestClient(b.net, yealink.ip);
