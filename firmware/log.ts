@@ -70,9 +70,7 @@ export class Log {
   add(level: LogLevel, source: string, text: string): void {
     const rank = RANK[level];
     if (rank > this.consoleRank && rank > this.ringRank) return;
-    // Pure machines tag their own lines ("dhcp: ...") for use without a logger; say the tag once.
-    const own = text.startsWith(`${source}: `) ? text.slice(source.length + 2) : text;
-    const cut = own.length > this.maxTextLength ? `${own.slice(0, this.maxTextLength)}...` : own;
+    const cut = text.length > this.maxTextLength ? `${text.slice(0, this.maxTextLength)}...` : text;
     const entry: LogEntry = { time: this.clock.now(), level, source, text: cut };
     if (rank <= this.ringRank) {
       if (this.ring[this.next] !== undefined) this.dropped++;

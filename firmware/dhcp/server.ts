@@ -499,7 +499,7 @@ export class DhcpServer implements LeaseDirectory {
       // Logged at most once a minute: a flood must not become a log flood.
       if (now >= this.exhaustedLoggedAt + 60_000) {
         this.exhaustedLoggedAt = now;
-        out.push({ kind: 'log', level: 'warn', text: `dhcp: no free ${phoneClass ? 'phone' : 'guest'} address for ${macToString(mac)}` });
+        out.push({ kind: 'log', level: 'warn', text: `no free ${phoneClass ? 'phone' : 'guest'} address for ${macToString(mac)}` });
       }
       return this.drop('pool-exhausted');
     }
@@ -537,7 +537,7 @@ export class DhcpServer implements LeaseDirectory {
     if (!result) {
       out.push({
         kind: 'log', level: 'warn',
-        text: `dhcp: no ${2 ** (16 - phoneClass.psidLength)}-port block free for ${macToString(lease.mac)} (${phoneClass.name}): lease without a port range`,
+        text: `no ${2 ** (16 - phoneClass.psidLength)}-port block free for ${macToString(lease.mac)} (${phoneClass.name}): lease without a port range`,
       });
       this.count('no-block');
       return;
@@ -548,7 +548,7 @@ export class DhcpServer implements LeaseDirectory {
         this.changed(evicted);
         if (evicted.ip === 0) this.forget(evicted);
       }
-      out.push({ kind: 'log', level: 'info', text: `dhcp: port block of ${owner} (quarantine over) reused` });
+      out.push({ kind: 'log', level: 'info', text: `port block of ${owner} (quarantine over) reused` });
     }
     if (before !== result.holding.block) this.changed(lease);
   }
@@ -629,7 +629,7 @@ export class DhcpServer implements LeaseDirectory {
     this.emitEvent('bound', lease);
     const ack = this.reply(MessageType.ACK, message, lease, undefined);
     if (lease.version > lease.durableVersion) {
-      out.push({ kind: 'log', level: 'info', text: `dhcp: ${this.describe(lease)} bound` });
+      out.push({ kind: 'log', level: 'info', text: `${this.describe(lease)} bound` });
       // New address or block: tell the client only once the binding is on flash.
       this.heldAcks = this.heldAcks.filter((held) => held.lease !== lease);
       this.heldAcks.push({ lease, version: lease.version, output: ack });
@@ -683,7 +683,7 @@ export class DhcpServer implements LeaseDirectory {
     if (!lease || requested === undefined || lease.ip !== requested) return this.drop('decline-unknown');
     this.declined.set(requested, now + this.config.declineQuarantine * 1000);
     this.noteDue(now + this.config.declineQuarantine * 1000);
-    out.push({ kind: 'log', level: 'warn', text: `dhcp: ${macToString(lease.mac)} declined ${ipToString(requested)} (in use by another host); quarantined` });
+    out.push({ kind: 'log', level: 'warn', text: `${macToString(lease.mac)} declined ${ipToString(requested)} (in use by another host); quarantined` });
     const wasBound = lease.state === 'bound';
     if (lease.state === 'offered') this.adjustOffers(lease, -1);
     this.blocks.end(lease.key, now);
@@ -709,7 +709,7 @@ export class DhcpServer implements LeaseDirectory {
     lease.expiresAt = now;
     this.blocks.end(lease.key, now);
     this.emitEvent('released', lease);
-    out.push({ kind: 'log', level: 'info', text: `dhcp: ${this.describe(lease)} released` });
+    out.push({ kind: 'log', level: 'info', text: `${this.describe(lease)} released` });
   }
 
   private onInform(input: Omit<DhcpInput, 'payload'>, message: DhcpMessage, out: DhcpOutput[]): void {
@@ -818,7 +818,7 @@ export class DhcpServer implements LeaseDirectory {
     this.offersGuest = 0;
     this.heldAcks = [];
     this.dueDirty = true;
-    out.push({ kind: 'log', level: 'info', text: `dhcp: ${count} lease(s) cleared` });
+    out.push({ kind: 'log', level: 'info', text: `${count} lease(s) cleared` });
     this.startFlush(out);
     return { count, outputs: out };
   }
@@ -836,7 +836,7 @@ export class DhcpServer implements LeaseDirectory {
       this.count('probe-conflict');
       this.declined.set(ip, now + this.config.declineQuarantine * 1000);
       this.noteDue(now + this.config.declineQuarantine * 1000);
-      out.push({ kind: 'log', level: 'warn', text: `dhcp: ${ipToString(ip)} answers although nobody leased it; not offered` });
+      out.push({ kind: 'log', level: 'warn', text: `${ipToString(ip)} answers although nobody leased it; not offered` });
     } else {
       this.knownAddresses.add(ip);
     }
@@ -897,7 +897,7 @@ export class DhcpServer implements LeaseDirectory {
       // Availability first: a phone without an address is worse than a lease that may not
       // survive a reboot. The shards stay dirty and are written again with the next change.
       this.count('persist.failed');
-      out.push({ kind: 'log', level: 'error', text: 'dhcp: lease database write failed; answering anyway, retrying with the next change' });
+      out.push({ kind: 'log', level: 'error', text: 'lease database write failed; answering anyway, retrying with the next change' });
       for (const lease of versions.keys()) if (lease.slot >= 0) this.dirtyShards.add(Math.floor(lease.slot / SHARD_SLOTS));
       for (const held of this.heldAcks) held.lease.durableVersion = Math.max(held.lease.durableVersion, held.version);
     }
@@ -1020,7 +1020,7 @@ export class DhcpServer implements LeaseDirectory {
       const seenNow = Array.from(this.rogueSeen).filter(([, at]) => at >= (this.lastProbeAt ?? 0));
       if (seenNow.length === 0) {
         if (this.rogueSeen.size > 0 || this.stoppedBecause) {
-          out.push({ kind: 'log', level: 'info', text: 'dhcp: no other DHCP server answers any more' + (this.stoppedBecause ? '; serving again' : '') });
+          out.push({ kind: 'log', level: 'info', text: 'no other DHCP server answers any more' + (this.stoppedBecause ? '; serving again' : '') });
         }
         this.rogueSeen.clear();
         this.stoppedBecause = undefined;
@@ -1063,7 +1063,7 @@ export class DhcpServer implements LeaseDirectory {
       const stop = this.config.rogueServerPolicy === 'stop';
       out.push({
         kind: 'log', level: 'error',
-        text: `dhcp: ANOTHER DHCP SERVER ANSWERS ON THE LAN: ${ipToString(server)} offered ${ipToString(message.yiaddr)}` + (stop ? '; not serving' : ''),
+        text: `ANOTHER DHCP SERVER ANSWERS ON THE LAN: ${ipToString(server)} offered ${ipToString(message.yiaddr)}` + (stop ? '; not serving' : ''),
       });
       if (stop) this.stoppedBecause = `another DHCP server (${ipToString(server)}) answers on the LAN`;
     }

@@ -161,7 +161,7 @@ export class NapptForwarder implements Service {
     const lan = this.stack.address('lan');
     if (link !== undefined && lan !== undefined && sameSubnet(link.address, lan.ip, Math.min(link.prefixLength, lan.prefixLength))) {
       // RFC 4787 REQ-7: a WAN subnet overlapping the LAN cannot be told apart; refuse to forward.
-      this.log(`nappt: WAN address ${ipToString(link.address)}/${link.prefixLength} overlaps the LAN subnet; not forwarding until it changes`);
+      this.log(`WAN address ${ipToString(link.address)}/${link.prefixLength} overlaps the LAN subnet; not forwarding until it changes`);
       this.stats.events[Event.WAN_LAN_CONFLICTS]++;
       link = undefined;
     }
@@ -179,7 +179,7 @@ export class NapptForwarder implements Service {
       const flushed = this.napt.flush(() => true);
       this.stats.events[Event.MAPPINGS_FLUSHED] += flushed;
       this.stats.drops[Drop.FRAGMENT_HOLD_TIMEOUT] += this.fragments.forget(undefined);
-      this.log(link ? `nappt: public address ${ipToString(link.address)}` : 'nappt: no public address');
+      this.log(link ? `public address ${ipToString(link.address)}` : 'no public address');
     }
     return link !== undefined || offered === undefined;
   }
@@ -501,7 +501,7 @@ export class NapptForwarder implements Service {
         this.drop(this.napt.lastFailure);
         if (now - this.lastExhaustionLog >= 10000) {
           this.lastExhaustionLog = now;
-          this.log(`nappt: cannot map ${ipToString(src)}:${port} (${this.napt.lastFailure === Drop.NAPT_HOST_LIMIT ? 'per-host limit' : this.napt.lastFailure === Drop.NAPT_POOL_EXHAUSTED ? 'pool exhausted' : 'table full'})`);
+          this.log(`cannot map ${ipToString(src)}:${port} (${this.napt.lastFailure === Drop.NAPT_HOST_LIMIT ? 'per-host limit' : this.napt.lastFailure === Drop.NAPT_POOL_EXHAUSTED ? 'pool exhausted' : 'table full'})`);
         }
         return NO_MAPPING;
       }

@@ -226,7 +226,7 @@ export class TftpServer implements Service {
 
   private refuse(dstIp: number, dstPort: number, code: number, kind: string, message: string): void {
     this.count(kind);
-    this.options.log?.(`tftp: refused ${ipToString(dstIp)}:${dstPort}: ${message}`);
+    this.options.log?.(`refused ${ipToString(dstIp)}:${dstPort}: ${message}`);
     this.listener?.sendTo(dstIp, dstPort, buildError(code, message));
   }
 
@@ -550,7 +550,7 @@ export class TftpServer implements Service {
     const ok = !isFailure(stat);
     if (ok) {
       this.writesCompleted++;
-      this.options.log?.(`tftp: upload of ${t.name} from ${ipToString(t.client)} committed (${machine.bytesStored} bytes)`);
+      this.options.log?.(`upload of ${t.name} from ${ipToString(t.client)} committed (${machine.bytesStored} bytes)`);
     }
     machine.committedResult(this.options.clock(), ok, t.send);
     if (machine.done) this.end(t, machine.endReason ?? 'source-error');

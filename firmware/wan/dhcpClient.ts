@@ -122,7 +122,7 @@ export class DhcpClient implements Service {
         const lease = this.lease as WanLease;
         if (now >= lease.expiresAt) {
           this.counters.expiries++;
-          this.options.log?.('wan: DHCP lease expired');
+          this.options.log?.('DHCP lease expired');
           this.lease = undefined;
           this.options.onLease(undefined);
           this.toInit(now, 0);
@@ -174,7 +174,7 @@ export class DhcpClient implements Service {
         return;
       }
       this.counters.naks++;
-      this.options.log?.('wan: DHCP NAK, starting over');
+      this.options.log?.('DHCP NAK, starting over');
       if (this.lease !== undefined) {
         this.lease = undefined;
         this.options.onLease(undefined);

@@ -73,7 +73,7 @@ export class Wan implements WanAddressing, Service {
       this.options.onPollChange?.();
     });
     if (this.endpoint === undefined) {
-      this.options.log?.('wan: UDP port 68 is taken; no DHCP client');
+      this.options.log?.('UDP port 68 is taken; no DHCP client');
       return;
     }
     this.client?.start(now);
@@ -137,8 +137,8 @@ export class Wan implements WanAddressing, Service {
       this.options.stack.setAddress('wan', state === undefined ? undefined : { ip: state.address, prefixLength: state.prefixLength, gateway: state.gateway });
       this.options.log?.(
         state === undefined
-          ? 'wan: no address'
-          : `wan: address ${ipToString(state.address)}/${state.prefixLength}${state.gateway !== undefined ? ` via ${ipToString(state.gateway)}` : ''} (${state.source})`,
+          ? 'no address'
+          : `address ${ipToString(state.address)}/${state.prefixLength}${state.gateway !== undefined ? ` via ${ipToString(state.gateway)}` : ''} (${state.source})`,
       );
     }
     // Renewals that change nothing still tell listeners (lease times moved); address changes matter most.

@@ -66,6 +66,7 @@ test('with phones running: show leases, phones, nat, tftp, stats, status, log; e
 
   const log = await command('show log info');
   assert.match(log.join('\n'), /info +dhcp: .*yealink.* bound/);
+  assert.not.match(log.join('\n'), /\b(\w+): \1: /, 'every line says its source once');
 
   assert.match((await command('show tftp')).join('\n'), fw.tftp ? /Requests \d+/ : /TFTP is not running/);
   assert.match((await command('show ports')).join('\n'), /lan +up +02:50:42:00:00:01 +1500 +192\.168\.1\.1\/24/);

@@ -46,11 +46,4 @@ test('levels and sinks can change at run time', () => {
   assert.throws(() => new Log({ now: () => 0 }, undefined, { ringSize: 0 }), /ringSize/);
 });
 
-test('a text that already carries its source tag says the tag once', () => {
-  const { log, out } = setup();
-  log.info('dhcp', 'dhcp: 80:5e:c0:00:00:01 (yealink) bound');
-  log.info('dhcp', 'dhcpd: another tag stays');
-  assert.equal(out, ['[     0.000] info  dhcp: 80:5e:c0:00:00:01 (yealink) bound\r\n', '[     0.000] info  dhcp: dhcpd: another tag stays\r\n']);
-});
-
 test.run();
