@@ -4,7 +4,7 @@ import { dhcpConfigOf, getValue, napptConfigOf, type RouterConfig } from './mode
 import { validateNapptConfig } from '../nappt/config';
 import { parsePortRanges } from './valueTypes';
 import { validateDhcpConfig } from '../dhcp/config';
-import { ipToString, prefixMask, sameSubnet } from '../util/ipv4';
+import { ipToString, prefixMask, sameSubnet, subnetToString } from '../util/ipv4';
 
 export interface ConfigProblem {
   readonly severity: 'error' | 'warning';
@@ -44,7 +44,7 @@ export function validateConfig(config: RouterConfig): ConfigProblem[] {
   const mask = prefixMask(prefix);
   const network = (lan & mask) >>> 0;
   const broadcast = (network | ~mask) >>> 0;
-  const subnet = `${ipToString(network)}/${prefix}`;
+  const subnet = subnetToString(lan, prefix);
   if (lan === network || lan === broadcast) error('lan.address', `${ipToString(lan)} is the network or broadcast address of ${subnet}`);
 
   const pools = [

@@ -311,13 +311,7 @@ export class TftpServer implements Service {
         const reason = resolved.ok ? 'no-lease' : resolved.reason;
         return { code: resolved.ok ? 1 : resolved.code, kind: `provisioning:${reason}`, message: `not served to this address (${reason})` };
       }
-      const template = await this.loadTemplate(resolved.template);
-      if (typeof template !== 'string') return { code: TftpError.NOT_DEFINED, kind: 'provisioning:template-unreadable', message: template.message };
-      const lan = this.options.stack.address('lan');
-      const vars = provisioningVars(lease, lan?.ip, this.options.publicIp?.());
-      const rendered = renderTemplate(template, vars, this.limits.maxRenderedBytes);
-      if (!rendered.ok) return { code: TftpError.NOT_DEFINED, kind: 'provisioning:render-failed', message: `template ${resolved.template}: ${rendered.reason}` };
-      return { source: new BytesSource(rendered.bytes), size: rendered.bytes.length, raw: rendered.bytes };
+      return this.render(await this.loadTemplate(resolved.template), resolved.template, lease);
     }
     const reader = this.options.store?.open(name) ?? NO_STORE;
     if (isFailure(reader)) {
@@ -336,11 +330,15 @@ export class TftpServer implements Service {
   private async classTemplate(lease: LeaseInfo | undefined, name: string): Promise<{ source: BlockSource; size: number; raw: Uint8Array } | { code: number; kind: string; message: string } | undefined> {
     if (!lease?.provisioningName || !lease.phoneClass || !lease.block || classFileName(lease.provisioningName, lease.mac) !== name) return undefined;
     const template = await this.readTemplateItem(TEMPLATE_ITEM_PREFIX + lease.phoneClass);
-    if (template === undefined) return undefined;
+    return template === undefined ? undefined : this.render(template, lease.phoneClass, lease);
+  }
+
+  /** A template (or the error reading it) rendered for the phone holding `lease`. */
+  private render(template: string | { message: string }, id: string, lease: LeaseInfo): { source: BlockSource; size: number; raw: Uint8Array } | { code: number; kind: string; message: string } {
     if (typeof template !== 'string') return { code: TftpError.NOT_DEFINED, kind: 'provisioning:template-unreadable', message: template.message };
     const vars = provisioningVars(lease, this.options.stack.address('lan')?.ip, this.options.publicIp?.());
     const rendered = renderTemplate(template, vars, this.limits.maxRenderedBytes);
-    if (!rendered.ok) return { code: TftpError.NOT_DEFINED, kind: 'provisioning:render-failed', message: `template ${lease.phoneClass}: ${rendered.reason}` };
+    if (!rendered.ok) return { code: TftpError.NOT_DEFINED, kind: 'provisioning:render-failed', message: `template ${id}: ${rendered.reason}` };
     return { source: new BytesSource(rendered.bytes), size: rendered.bytes.length, raw: rendered.bytes };
   }
 

@@ -22,6 +22,11 @@ export function prefixMask(prefixLength: number): number {
   return prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
 }
 
+/** `192.168.1.0/24` for any address inside it. */
+export function subnetToString(ip: number, prefixLength: number): string {
+  return `${ipToString((ip & prefixMask(prefixLength)) >>> 0)}/${prefixLength}`;
+}
+
 export function sameSubnet(a: number, b: number, prefixLength: number): boolean {
   const mask = prefixMask(prefixLength);
   return ((a & mask) >>> 0) === ((b & mask) >>> 0);

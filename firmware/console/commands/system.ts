@@ -2,7 +2,7 @@
 import type { CommandIO, CommandNode } from '../commandTree';
 import { DEFAULT_CONFIG, getValue } from '../../config/model';
 import { encodeConfig, CONFIG_RECORD_KEY } from '../../config/record';
-import { ipToString, prefixMask, sameSubnet } from '../../util/ipv4';
+import { ipToString, sameSubnet, subnetToString } from '../../util/ipv4';
 import { ipArg, intArg, wordArg } from './argTypes';
 import { bytes, duration } from './format';
 import { hexOf, imageList, usedBy } from './show';
@@ -64,7 +64,7 @@ export function systemCommands(ctx: CommandContext): CommandNode[] {
           const lan = getValue(config, 'lan.address') as number;
           const prefix = getValue(config, 'lan.prefix') as number;
           if (!sameSubnet(host, lan, prefix) || host === lan) {
-            return io.print(`% Invalid <lan-host> '${ipToString(host)}' (word 3): not a host in the LAN subnet ${ipToString((lan & prefixMask(prefix)) >>> 0)}/${prefix}`);
+            return io.print(`% Invalid <lan-host> '${ipToString(host)}' (word 3): not a host in the LAN subnet ${subnetToString(lan, prefix)}`);
           }
           const outcome = r.tftp.openUploadWindow(host, a.name as string | undefined, (a.minutes as number | undefined) ?? 10);
           io.print(outcome.ok ? outcome.message : `% Upload window not opened: ${outcome.reason}`);
