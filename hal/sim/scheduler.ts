@@ -14,8 +14,7 @@ export class Scheduler {
   private time = 0;
   private seq = 0;
   private heap: Scheduled[] = [];
-  private cancelled = new Set<EventId>();
-  /** Ids scheduled and neither run nor cancelled: cancelling anything else is a no-op. */
+  /** Ids scheduled and neither run nor cancelled; a heap entry not in here is a cancelled one. */
   private live = new Set<EventId>();
 
   now(): number {
@@ -35,7 +34,7 @@ export class Scheduler {
 
   /** Cancel a pending event; ids that already ran or were cancelled are ignored. */
   cancel(id: EventId): void {
-    if (this.live.delete(id)) this.cancelled.add(id);
+    this.live.delete(id);
   }
 
   /** Time of the next pending event, or undefined when nothing is pending. */
@@ -133,10 +132,7 @@ export class Scheduler {
   }
 
   private dropCancelledHead(): void {
-    while (this.heap.length > 0 && this.cancelled.has(this.heap[0].id)) {
-      this.cancelled.delete(this.heap[0].id);
-      this.pop();
-    }
+    while (this.heap.length > 0 && !this.live.has(this.heap[0].id)) this.pop();
   }
 
   private push(event: Scheduled): void {
