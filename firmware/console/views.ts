@@ -21,7 +21,7 @@ export function dhcpView(service: DhcpService): DhcpView {
   };
 }
 
-export function tftpView(server: TftpServer, now: () => number, lanAddress: () => number | undefined = () => undefined): TftpView {
+export function tftpView(server: TftpServer, now: () => number, lanAddress: () => number | undefined): TftpView {
   return {
     statusLines() {
       const s = server.status();

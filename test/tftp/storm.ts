@@ -7,7 +7,7 @@ import { Rng } from '../../hal/sim/random';
 import { Testbed } from '../../hal/sim/testbed';
 import type { SimFlash } from '../../hal/sim/flash';
 import { boot, type Firmware } from '../../firmware/main';
-import { mountStore, isFailure } from '../../firmware/store';
+import { mountStore } from '../../firmware/store';
 import { phoneClassNamed, saveConfig, withPhoneClass, withValue } from '../../firmware/config';
 import { ipToString } from '../../firmware/util/ipv4';
 import type { TftpServer } from '../../firmware/tftp/server';
@@ -15,7 +15,7 @@ import { DEFAULT_LIMITS } from '../../firmware/tftp/params';
 import { renderTemplate } from '../../firmware/tftp/render';
 import { YEALINK_TEMPLATE } from '../../firmware/tftp/templates';
 import type { PhoneClass } from '../../firmware/config';
-import { demoConfig, preloadedFlash } from '../../tools/sim/office';
+import { demoConfig, drive, preloadedFlash, putImage } from '../../tools/sim/office';
 import { HostNet, dhcp, type Lease } from './simPhone';
 import { TftpTestClient, type ClientNet, type TransferResult } from './client';
 import type { HostSocket } from './harness';
@@ -98,34 +98,15 @@ function stormImage(seed: number, bytes: number): Uint8Array {
 async function stormFlash(seed: number, image: Uint8Array, boardScheduler: Scheduler): Promise<{ flash: SimFlash; phoneClass: PhoneClass }> {
   const staging = new Scheduler();
   const flash = await preloadedFlash(seed, staging);
-  const settle = async <T>(promise: Promise<T>): Promise<T> => {
-    let done = false;
-    let value: T | undefined;
-    let failure: unknown;
-    promise.then(
-      (v) => ((value = v), (done = true)),
-      (e: unknown) => ((failure = e), (done = true)),
-    );
-    if (!(await staging.runUntilTrueAsync(() => done, 10 * 60_000, tick))) throw new Error('storm flash: preparation stalled');
-    if (failure !== undefined) throw failure;
-    return value as T;
-  };
-  const store = await settle(mountStore(flash, { now: () => staging.now(), wallClock: () => undefined }));
-  const writer = await settle(store.put(BOOT_FILE, image.length));
-  if (isFailure(writer)) throw new Error(`storm flash: ${writer.message}`);
-  for (let at = 0; at < image.length; at += 64 * 1024) {
-    const failure = await settle(writer.write(image.subarray(at, at + 64 * 1024)));
-    if (failure) throw new Error(`storm flash: ${failure.message}`);
-  }
-  const committed = await settle(writer.commit());
-  if (isFailure(committed)) throw new Error(`storm flash: ${committed.message}`);
+  const store = await drive(staging, mountStore(flash, { now: () => staging.now(), wallClock: () => undefined }));
+  await putImage(staging, store, BOOT_FILE, image);
   const demo = demoConfig();
   const yealink = phoneClassNamed(demo, 'yealink');
   if (!yealink) throw new Error('storm flash: the yealink class is missing');
   // The rendered config's static.firmware.url names the image too ({{firmware}} is a class variable).
   const phoneClass: PhoneClass = { ...yealink, bootFile: BOOT_FILE, vars: { ...yealink.vars, firmware: BOOT_FILE } };
   const config = withValue(withPhoneClass(demo, phoneClass), 'tftp.max-sessions', 256);
-  const saved = await settle(saveConfig(store, config));
+  const saved = await drive(staging, saveConfig(store, config));
   if (saved) throw new Error(`storm flash: ${saved.message}`);
   return { flash: flash.clone(boardScheduler, new Rng(seed ^ 0xf1a5).fork()), phoneClass };
 }

@@ -5,7 +5,7 @@ import { Scheduler } from '../../hal/sim/scheduler';
 import { Rng } from '../../hal/sim/random';
 import { SimFlash } from '../../hal/sim/flash';
 import type { Testbed } from '../../hal/sim/testbed';
-import { mountStore, isFailure } from '../../firmware/store';
+import { mountStore, isFailure, type FlashStore } from '../../firmware/store';
 import { DEFAULT_CONFIG, encodeConfig, CONFIG_RECORD_KEY, phoneClassNamed, withPhoneClass, withValue, type RouterConfig } from '../../firmware/config';
 import { parseIp, ipToString } from '../../firmware/util/ipv4';
 import { OfficePhone } from './phone';
@@ -31,7 +31,7 @@ export function demoConfig(): RouterConfig {
 }
 
 /** Run `promise` to completion by stepping the scheduler (flash operations complete in virtual time). */
-async function drive<T>(scheduler: Scheduler, promise: Promise<T>): Promise<T> {
+export async function drive<T>(scheduler: Scheduler, promise: Promise<T>): Promise<T> {
   let settled = false;
   let value: T | undefined;
   let failure: unknown;
@@ -64,18 +64,23 @@ export async function preloadedFlash(seed: number, boardScheduler: Scheduler): P
   const image = new Uint8Array(DEMO_IMAGE_BYTES);
   rng.fill(image);
   image.set([0x50, 0x42, 0x46, 0x57], 0); // "PBFW": a recognisable header for the demo image
-  const writer = await drive(scheduler, store.put(DEMO_IMAGE, image.length));
-  if (isFailure(writer)) throw new Error(`preload: ${writer.message}`);
-  for (let at = 0; at < image.length; at += 4096) {
-    const failure = await drive(scheduler, writer.write(image.subarray(at, at + 4096)));
-    if (failure) throw new Error(`preload: ${failure.message}`);
-  }
-  const committed = await drive(scheduler, writer.commit());
-  if (isFailure(committed)) throw new Error(`preload: ${committed.message}`);
+  await putImage(scheduler, store, DEMO_IMAGE, image);
   const saved = await drive(scheduler, store.setRecord(CONFIG_RECORD_KEY, encodeConfig(demoConfig())));
   if (saved) throw new Error(`preload: ${saved.message}`);
   // The same bytes, now driven by the board's clock.
   return flash.clone(boardScheduler, rng.fork());
+}
+
+/** Upload `image` into `store` as the owner would (an atomic put), driven by `scheduler`. */
+export async function putImage(scheduler: Scheduler, store: FlashStore, name: string, image: Uint8Array): Promise<void> {
+  const writer = await drive(scheduler, store.put(name, image.length));
+  if (isFailure(writer)) throw new Error(`preload ${name}: ${writer.message}`);
+  for (let at = 0; at < image.length; at += 64 * 1024) {
+    const failure = await drive(scheduler, writer.write(image.subarray(at, at + 64 * 1024)));
+    if (failure) throw new Error(`preload ${name}: ${failure.message}`);
+  }
+  const committed = await drive(scheduler, writer.commit());
+  if (isFailure(committed)) throw new Error(`preload ${name}: ${committed.message}`);
 }
 
 export interface OfficeOptions {
