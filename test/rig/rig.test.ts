@@ -90,24 +90,33 @@ test('a burst of 3000 malformed frames from a LAN namespace leaves the router an
   try {
     const phone = rig.addPhone('p1', { address: `${PHONE_IP}/24` });
     const burst = malformedBurst(3000, rig.routerMac('lan0'), phone.mac);
-    const file = join(rig.dir, 'burst.pcap');
-    writeFileSync(file, writePcap(burst));
-    const sent = phone.run([INJECTOR_BINARY, 'eth0', file], 30_000);
-    assert.is(sent.status, 0, sent.stderr);
-    assert.match(sent.stdout, /sent (\d+)/);
-    assert.ok(Number(/sent (\d+)/.exec(sent.stdout)?.[1]) >= 2900, sent.stdout);
-    assert.is(await ping((a, t) => phone.runAsync(a, t), rig.lanAddress), 3, rig.routerLog);
+    // Chunks smaller than the runtime's 256-slot receive ring, each followed by a ping: the echo
+    // reply comes back only after the firmware has worked through every frame queued before it,
+    // so the check below holds on a slow machine as on a fast one (how fast is the benchmarks' job).
+    const CHUNK = 200;
+    let sent = 0;
+    for (let at = 0; at < burst.length; at += CHUNK) {
+      const file = join(rig.dir, 'burst.pcap');
+      writeFileSync(file, writePcap(burst.slice(at, at + CHUNK)));
+      const result = phone.run([INJECTOR_BINARY, 'eth0', file], 30_000);
+      assert.is(result.status, 0, result.stderr);
+      sent += Number(/sent (\d+)/.exec(result.stdout)?.[1] ?? 0);
+      assert.is(await ping((a, t) => phone.runAsync(a, t), rig.lanAddress, 1), 1, `no echo reply after ${sent} frames:\n${rig.routerLog}`);
+    }
+    assert.ok(sent >= 2900, `the injector sent only ${sent} frames`);
     assert.is(rig.router?.exitCode, null, `router exited:\n${rig.routerLog}`);
+    const delivered = JSON.parse(must(rig.routerNs, ['ip', '-s', '-j', 'link', 'show', 'lan0']))[0].stats64.rx.packets as number;
+    assert.ok(delivered >= sent, `the switch delivered only ${delivered} of ${sent} frames to the router's port`);
     const term = rig.console();
     try {
       term.write('show interfaces\r');
       const text = await term.expect(/wan .*\r\nplugboard# /);
-      // Frames the kernel dropped because the ring was full never reached the firmware: fine in a
-      // burst (a real NIC drops too); what counts is that most were processed and none crashed it.
       const rx = Number(/lan \S+ \S+ link up rx (\d+)/.exec(text)?.[1]);
       const ringDrops = Number(/lan .* ring-drops (\d+)/.exec(text)?.[1]);
-      assert.ok(rx >= 1000, `the runtime processed only ${rx} frames:\n${text}`);
-      console.log(`  burst: ${rx} frames processed, ${ringDrops} lost to a full ring`);
+      // Every frame the kernel delivered to lan0 (burst and pings) reached the firmware.
+      assert.is(ringDrops, 0, text);
+      assert.ok(rx >= delivered, `the kernel delivered ${delivered} frames, the firmware counted ${rx}:\n${text}`);
+      console.log(`  burst: ${sent} malformed frames sent, ${delivered} delivered to lan0 (pings included), ${rx} counted by the firmware`);
     } finally {
       term.close();
     }
@@ -149,10 +158,11 @@ test('SIGTERM waits for a slow flash erase+program, exits 0, and the data is rea
     let term = rig.console();
     term.write('flash write 5 kept-across-restart\r');
     await term.expect(/flash write 5 kept-across-restart\r\n/);
-    // Forwarding never waits on flash: the router answers pings during the erase.
-    const started = Date.now();
+    // Forwarding never waits on flash: the echo reply comes back while the erase is still pending
+    // (the firmware has not yet printed the write's result).
     assert.is(await ping((a, t) => phone.runAsync(a, t), rig.lanAddress, 1), 1, rig.routerLog);
-    assert.ok(Date.now() - started < 1000, `ping took ${Date.now() - started} ms during an erase`);
+    term.drain();
+    assert.not.match(term.transcript, /wrote \d+ bytes/, 'the erase finished before the ping was answered');
     const stopped = Date.now();
     const exit = await rig.stopRouter('SIGTERM');
     term.close();

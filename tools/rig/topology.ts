@@ -124,6 +124,10 @@ export class Rig {
     for (const ns of [this.routerNs, this.switchNs, this.wanNs]) this.addNamespace(ns);
     must(this.switchNs, ['ip', 'link', 'add', 'br0', 'type', 'bridge', 'forward_delay', '0', 'stp_state', '0', 'mcast_snooping', '0']);
     must(this.switchNs, ['ip', 'link', 'set', 'br0', 'up']);
+    // Where br_netfilter is loaded (Docker hosts), a bridge checks IPv4 headers and drops bad ones,
+    // so malformed frames would never reach the router. A switch forwards what it gets. These
+    // sysctls are per namespace and absent when the module is not loaded, hence run, not must.
+    for (const family of ['iptables', 'ip6tables', 'arptables']) run(this.switchNs, ['sysctl', '-qw', `net.bridge.bridge-nf-call-${family}=0`]);
     // Router LAN port <-> switch uplink.
     must(this.routerNs, ['ip', 'link', 'add', 'lan0', 'type', 'veth', 'peer', 'name', 'r-lan', 'netns', this.switchNs]);
     must(this.switchNs, ['ip', 'link', 'set', 'r-lan', 'master', 'br0']);
