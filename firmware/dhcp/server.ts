@@ -81,7 +81,6 @@ export interface DhcpStatus {
 }
 
 const ROGUE_LISTEN_MS = 3000;
-const MAX_PARKED = 16;
 const MAX_PROBES_PER_REQUEST = 3;
 const MAX_BUCKETS = 1024;
 const MAX_CLIENT_ID = 64;
@@ -92,6 +91,8 @@ interface Parked {
   readonly input: Omit<DhcpInput, 'payload'>;
   readonly ip: number;
   readonly probes: number;
+  /** Counted with the phones' outstanding offers rather than the guests'. */
+  readonly phone: boolean;
 }
 
 interface HeldAck {
@@ -488,8 +489,9 @@ export class DhcpServer implements LeaseDirectory {
     const existing = this.byKey.get(key);
     const alreadyOffered = existing?.state === 'offered' || existing?.state === 'bound';
     if (!alreadyOffered) {
-      // Starvation cap: bounded outstanding offers, phones and guests counted apart.
-      const outstanding = phoneClass ? this.offersPhone : this.offersGuest;
+      // Starvation cap: bounded outstanding offers, phones and guests counted apart. An address
+      // being probed is an offer on its way, so it counts too (and this bounds the parked copies).
+      const outstanding = (phoneClass ? this.offersPhone : this.offersGuest) + this.parkedCount(phoneClass !== undefined);
       if (outstanding >= this.config.maxOutstandingOffers) return this.drop('offer-cap');
     }
     // After a clean probe the probed address is the one to offer.
@@ -504,9 +506,9 @@ export class DhcpServer implements LeaseDirectory {
       return this.drop('pool-exhausted');
     }
     if (choice.probe) {
-      if (this.probing.size >= MAX_PARKED) return this.drop('probe-cap');
       if (probes >= MAX_PROBES_PER_REQUEST) return this.drop('probe-limit');
-      this.probing.set(choice.ip, { key, payload: payload.slice(), input: { port: input.port, srcIp: input.srcIp, broadcast: input.broadcast }, ip: choice.ip, probes: probes + 1 });
+      const parked = { port: input.port, srcIp: input.srcIp, broadcast: input.broadcast };
+      this.probing.set(choice.ip, { key, payload: payload.slice(), input: parked, ip: choice.ip, probes: probes + 1, phone: phoneClass !== undefined });
       out.push({ kind: 'probe', ip: choice.ip });
       return;
     }
@@ -524,6 +526,12 @@ export class DhcpServer implements LeaseDirectory {
       this.noteDue(lease.expiresAt);
     }
     this.reply(MessageType.OFFER, message, lease, out);
+  }
+
+  private parkedCount(phone: boolean): number {
+    let count = 0;
+    for (const parked of this.probing.values()) if (parked.phone === phone) count++;
+    return count;
   }
 
   private adjustOffers(lease: Lease, delta: number): void {

@@ -29,6 +29,8 @@ export class Harness {
   readonly records = new Map<string, Uint8Array>();
   probesInUse = new Set<number>();
   probes: number[] = [];
+  /** When false, probes are only recorded; answer them later with answerProbes(). */
+  autoProbe = true;
   writes = 0;
   /** When false, 'persist' outputs wait in `pendingPersist` until completePersist(). */
   autoPersist = true;
@@ -62,7 +64,7 @@ export class Harness {
           break;
         case 'probe':
           this.probes.push(output.ip);
-          queue.push(...this.server.probeResult(output.ip, this.probesInUse.has(output.ip), now));
+          if (this.autoProbe) queue.push(...this.server.probeResult(output.ip, this.probesInUse.has(output.ip), now));
           break;
         case 'persist':
           if (this.autoPersist) {
@@ -77,6 +79,12 @@ export class Harness {
       }
     }
     return sent;
+  }
+
+  /** Answer every recorded probe that is still waiting (after autoProbe = false). */
+  answerProbes(now: number): Sent[] {
+    const waiting = this.probes.splice(0);
+    return waiting.flatMap((ip) => this.run(this.server.probeResult(ip, this.probesInUse.has(ip), now), now));
   }
 
   completePersist(now: number, ok = true): Sent[] {

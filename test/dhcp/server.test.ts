@@ -240,6 +240,20 @@ test('a probe that finds the address in use skips it and offers the next one', (
   assert.is(h.counter('probe-conflict'), 1);
 });
 
+test('a storm of new phones: every DISCOVER up to the offer cap is probed at once, none dropped', () => {
+  // Probes take a while (the stack waits for ARP answers); a phone arriving meanwhile must not be
+  // dropped while fewer than maxOutstandingOffers offers are outstanding or on their way.
+  const h = new Harness(testConfig({ maxOutstandingOffers: 40 }));
+  h.autoProbe = false;
+  for (let n = 0; n < 50; n++) assert.equal(h.send(new TestClient(macOf(300 + n), YEALINK).discover(), 0), []);
+  assert.is(h.probes.length, 40, 'one probe per phone, up to the cap');
+  assert.is(new Set(h.probes).size, 40, 'each phone probes its own address');
+  assert.is(h.counter('drop.offer-cap'), 10);
+  const offers = h.answerProbes(500);
+  assert.is(offers.filter((s) => s.reply.type === MessageType.OFFER).length, 40);
+  assert.is(new Set(offers.map((s) => s.reply.yiaddr)).size, 40);
+});
+
 test('client identifier (61) keys the lease and is echoed', () => {
   const h = new Harness();
   const id = Uint8Array.of(1, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff);
