@@ -30,7 +30,8 @@ export interface Port {
   linkUp(): boolean;
   /**
    * Queue one frame for transmission. The HAL copies it before returning, so the caller may reuse
-   * the buffer at once. Returns false (and counts a drop) when the transmit queue is full.
+   * the buffer at once. Returns false (and counts it) when the transmit queue is full: the frame
+   * was not sent, and a sender that can wait (TFTP) tries again a little later.
    */
   send(frame: Uint8Array): boolean;
   /**

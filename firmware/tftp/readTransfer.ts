@@ -1,11 +1,15 @@
 // One read transfer (RRQ) as a pure state machine: it never reads a clock or reads the store.
 // The server feeds it blocks (pushBlock) and packets (onAck/onError) with the time, and calls
 // dispatch at pollAt for retransmissions. Memory: at most windowSize + readAhead block buffers.
+// When the port refuses a packet (its transmit queue is full) the transfer stops where it is and
+// reports `blocked`; the server calls resume() once the port may have room. Nothing is lost at the
+// router's own queue, so a storm of windowed transfers is paced by the cable instead of timeouts.
 import { writeDataHeader, DATA_HEADER_LENGTH } from '../wire/tftp';
 import { wireBlock, seqDelta } from './blockNumbers';
 import type { TransferParams } from './params';
 
-export type Send = (packet: Uint8Array) => void;
+/** Hands a packet to the port; false means its transmit queue is full and the packet was not sent. */
+export type Send = (packet: Uint8Array) => boolean | void;
 export type TransferEnd = 'complete' | 'timeout' | 'client-error' | 'source-error' | 'aborted';
 
 export class ReadTransfer {
@@ -21,6 +25,7 @@ export class ReadTransfer {
   private deadline: number | undefined;
   private rto: number;
   private retries = 0;
+  private portFull = false;
 
   // Progress and behaviour counters for introspection and tests.
   bytesAcked = 0;
@@ -50,6 +55,10 @@ export class ReadTransfer {
   }
   get endReason(): TransferEnd | undefined {
     return this.ended;
+  }
+  /** The port refused the last packet; waiting for resume(). */
+  get blocked(): boolean {
+    return this.portFull && this.phase === 'sending';
   }
   /** Blocks acknowledged so far (sequence number, not wrapped). */
   get blocksAcked(): number {
@@ -151,17 +160,28 @@ export class ReadTransfer {
     this.pump(now, send);
   }
 
+  /** The port may have room again: go on sending where the refused packet was. */
+  resume(now: number, send: Send): void {
+    if (!this.blocked) return;
+    this.pump(now, send);
+  }
+
   /** Send what the window allows from nextSend; arm the timer when something went out. */
   private pump(now: number, send: Send): void {
     let sent = false;
+    this.portFull = false;
     const windowEnd = this.acked + this.params.windowSize;
     while (this.nextSend <= windowEnd && this.nextSend - this.acked <= this.queue.length) {
-      send(this.queue[this.nextSend - this.acked - 1]);
+      if (send(this.queue[this.nextSend - this.acked - 1]) === false) {
+        this.portFull = true;
+        break;
+      }
       this.nextSend++;
       this.dataSent++;
       sent = true;
     }
-    if (sent) this.deadline = now + this.rto;
+    // A refused packet also arms the timer: should nobody resume us, the retransmission does.
+    if (sent || (this.portFull && this.deadline === undefined)) this.deadline = now + this.rto;
   }
 
   private finish(reason: TransferEnd): void {

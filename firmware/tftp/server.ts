@@ -97,13 +97,20 @@ interface Active {
   readonly size: number | undefined;
   endpoint: UdpEndpoint;
   send: Send;
+  /** DATA of a read transfer: waits behind the transfers the port already refused. */
+  sendData: Send;
   read?: ReadTransfer;
   write?: WriteTransfer;
   source?: BlockSource;
   writer?: ItemWriter;
   filling: boolean;
   closed: boolean;
+  /** In waitingForPort (a read transfer the port refused). */
+  waiting: boolean;
 }
+
+/** How long a transfer the port refused waits before trying again (a 100 Mbit/s cable sends 8 full frames a ms). */
+const PORT_RETRY_MS = 1;
 
 export class TftpServer implements Service {
   readonly name = 'tftp';
@@ -111,6 +118,10 @@ export class TftpServer implements Service {
   private readonly blockCap: number;
   private listener: UdpEndpoint | undefined;
   private readonly active = new Map<number, Active>();
+  /** Read transfers the port refused, in the order they were refused: resumed first come, first served. */
+  private readonly waitingForPort: Active[] = [];
+  private portRetryAt: number | undefined;
+  private resuming = false;
   /** Requests being set up or running, by client address, and by client address:port. */
   private readonly perClient = new Map<number, number>();
   private readonly busyTids = new Set<string>();
@@ -163,7 +174,7 @@ export class TftpServer implements Service {
   }
 
   pollAt(): number | undefined {
-    let next: number | undefined;
+    let next = this.portRetryAt;
     for (const t of this.active.values()) {
       const at = (t.read ?? t.write)?.pollAt();
       if (at !== undefined && (next === undefined || at < next)) next = at;
@@ -172,12 +183,48 @@ export class TftpServer implements Service {
   }
 
   dispatch(now: number): void {
+    if (this.portRetryAt !== undefined && now >= this.portRetryAt) this.resumeWaiting(now);
     for (const t of [...this.active.values()]) {
       const machine = t.read ?? t.write;
       if (!machine) continue;
-      machine.dispatch(now, t.send);
+      machine.dispatch(now, t.read ? t.sendData : t.send);
       if (machine.done) this.end(t, machine.endReason ?? 'aborted');
+      else this.noteRefused(t, now);
     }
+  }
+
+  /** A read transfer the port refused waits its turn; one timer serves them all. */
+  private noteRefused(t: Active, now: number): void {
+    if (t.waiting || !t.read?.blocked) return;
+    t.waiting = true;
+    this.waitingForPort.push(t);
+    this.portRetryAt ??= now + PORT_RETRY_MS;
+  }
+
+  /** Resume refused transfers in order until the port refuses again. */
+  private resumeWaiting(now: number): void {
+    this.portRetryAt = undefined;
+    const queue = this.waitingForPort;
+    this.resuming = true;
+    while (queue.length > 0) {
+      const t = queue[0];
+      if (!t.closed && t.read) {
+        t.read.resume(now, t.sendData);
+        if (t.read.blocked) break;
+      }
+      t.waiting = false;
+      queue.shift();
+    }
+    this.resuming = false;
+    if (queue.length > 0) this.portRetryAt = now + PORT_RETRY_MS;
+  }
+
+  /**
+   * While transfers wait for the port, others wait behind them without trying: that keeps the order
+   * fair and spares building a frame the port would refuse.
+   */
+  private portBusy(): boolean {
+    return this.waitingForPort.length > 0 && !this.resuming;
   }
 
   status(): TftpStatus {
@@ -457,11 +504,11 @@ export class TftpServer implements Service {
       startedAt: this.options.clock(),
       size,
       endpoint,
-      send: (packet) => {
-        endpoint.sendTo(client, clientPort, packet);
-      },
+      send: (packet) => endpoint.sendTo(client, clientPort, packet),
+      sendData: (packet) => !this.portBusy() && endpoint.sendTo(client, clientPort, packet),
       filling: false,
       closed: false,
+      waiting: false,
     };
     this.active.set(id, t);
     return t;
@@ -489,8 +536,9 @@ export class TftpServer implements Service {
     }
     if (t.read) {
       if (p.op !== Opcode.ACK) return this.count('dropped:unexpected-opcode');
-      t.read.onAck(now, p.block, t.send);
+      t.read.onAck(now, p.block, t.sendData);
       if (t.read.done) return this.end(t, t.read.endReason ?? 'complete');
+      this.noteRefused(t, now);
       void this.fill(t);
       return;
     }
@@ -526,7 +574,9 @@ export class TftpServer implements Service {
           this.end(t, 'source-error');
           return;
         }
-        machine.pushBlock(this.options.clock(), buffer, n, t.send);
+        const now = this.options.clock();
+        machine.pushBlock(now, buffer, n, t.sendData);
+        this.noteRefused(t, now);
       }
     } finally {
       t.filling = false;

@@ -22,4 +22,19 @@ test('boot storm: 100 phones DHCP, then each fetches an 8 MiB image and its own 
   assert.ok(r.stormMs < 2 * r.linkBoundMs, `storm ${r.stormMs} ms vs bound ${r.linkBoundMs} ms`);
 });
 
+test('boot storm with windowsize 8: the router paces the windows to its cable; none lost at its own queue', async () => {
+  // 100 windowed transfers offer far more than one 100 Mbit/s cable carries. The port refuses
+  // what its queue cannot hold and the transfers wait their turn: nothing times out.
+  const r = await runBootStorm({ phones: 100, imageBytes: 2 * 1024 * 1024, seed: 2, windowSize: 8 });
+  console.log(
+    `  windowed storm: storm ${r.stormMs.toFixed(0)} ms, link bound ${r.linkBoundMs.toFixed(0)} ms (ratio ${(r.stormMs / r.linkBoundMs).toFixed(3)}), ` +
+      `window ${r.windowSize}, ${r.retransmits} retransmits, ${r.lanTxDropped} sends refused by the full port queue (and sent later)`,
+  );
+  assert.is(r.windowSize, 8);
+  assert.is(r.imagesExact, 100, 'every image byte-exact');
+  assert.is(r.configsExact, 100, 'every config byte-exact');
+  assert.is(r.refusals, 0);
+  assert.ok(r.stormMs < 1.2 * r.linkBoundMs, `storm ${r.stormMs} ms vs bound ${r.linkBoundMs} ms`);
+});
+
 test.run();

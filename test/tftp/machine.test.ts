@@ -109,6 +109,45 @@ test('window of 4: ACK inside the window resends from n+1; ACK of the window end
   assert.is(m.endReason, 'complete');
 });
 
+test('a full port queue: the window stops at the refused block, resume() goes on from it, nothing counted as lost', () => {
+  const r = recorder();
+  let room = 2;
+  // The port takes `room` more packets, then refuses (returns false) until room is given again.
+  const send = (p: Uint8Array): boolean => {
+    if (room === 0) return false;
+    room--;
+    r.send(p);
+    return true;
+  };
+  const m = new ReadTransfer(params({ windowSize: 4 }), undefined, 0, send);
+  const st = { next: 1 };
+  feed(m, 0, send, st, 6, 3);
+  assert.equal(r.take(), ['D1:8', 'D2:8']);
+  assert.ok(m.blocked, 'waiting for the port');
+  assert.is(m.pollAt(), 1000, 'the retransmission timer still runs for what went out');
+  m.resume(5, send);
+  assert.equal(r.take(), [], 'still refused: nothing skipped');
+  assert.ok(m.blocked);
+  room = 10;
+  m.resume(6, send);
+  assert.equal(r.take(), ['D3:8', 'D4:8']);
+  assert.not.ok(m.blocked);
+  assert.is(m.pollAt(), 1006, 'armed again by what just went out');
+  room = 0;
+  m.onAck(8, 4, send);
+  feed(m, 8, send, st, 6, 3);
+  assert.equal(r.take(), []);
+  assert.ok(m.blocked);
+  assert.is(m.pollAt(), 1008, 'nothing in flight: the timer is the backstop should nobody resume');
+  room = 10;
+  m.resume(9, send);
+  assert.equal(r.take(), ['D5:8', 'D6:3']);
+  m.onAck(12, 6, send);
+  assert.is(m.endReason, 'complete');
+  assert.is(m.retransmits, 0);
+  assert.is(m.dataSent, 6);
+});
+
 test('memory is bounded: never more than windowSize + readAhead blocks queued', () => {
   const r = recorder();
   const m = new ReadTransfer(params({ windowSize: 4, readAhead: 2 }), undefined, 0, r.send);
