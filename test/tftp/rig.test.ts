@@ -4,12 +4,13 @@
 // Yealink, then curl (512 and 1468-byte blocks), tftp-hpa, atftp (windowsize 8) and the `tftp` npm
 // client each fetch the image byte-exact, the phone reads its rendered per-MAC config carrying its
 // own port block, and path-traversal requests fail with a TFTP error while the router keeps serving.
+// Last, a rate-limited qdisc on lan0 makes the port's queue overflow: no block is lost to it.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUNDLE, RUNTIME_BINARY, Rig, namespacesUnavailable, seededImage, sha256, sha256Of, udhcpcLease, type ConsoleClient, type ExecResult, type Phone } from '../../tools/rig';
+import { BUNDLE, RUNTIME_BINARY, Rig, must, namespacesUnavailable, seededImage, sha256, sha256Of, udhcpcLease, type ConsoleClient, type ExecResult, type Phone } from '../../tools/rig';
 
 const why = namespacesUnavailable() ?? (!existsSync(RUNTIME_BINARY) || !existsSync(BUNDLE) ? 'no native runtime or bundle (bash hal/native/build.sh && npm run build)' : undefined);
 
@@ -170,6 +171,27 @@ test('tftp server on the rig: console-window upload, image fetched byte-exact by
     const again = await timed(phone, ['curl', '-sS', '--max-time', '30', '--tftp-blksize', '1468', '-o', out('again.bin'), `tftp://${router}/${IMAGE_NAME}`], 30_000);
     assert.is(again.status, 0, again.stderr);
     assert.is(sha256Of(out('again.bin')), imageHash, 'still serving after the traversal attempts');
+
+    // ---- 5. a slow LAN cable: the port's queue fills, and blocks wait instead of being lost ----------
+    // A 20 Mbit/s token bucket on the router's lan0 with room for ~10 frames: atftp's 16-block
+    // windows overflow it, the kernel answers ENOBUFS, and the runtime keeps those frames and
+    // refuses further sends until there is room (hal/native/src/ports.c). Without that, every
+    // overflow cost a timeout and a resent window.
+    const before = await term.command('show tftp', /retransmits \d+/);
+    const retransmitsBefore = Number(/retransmits (\d+)/.exec(before)?.[1]);
+    await term.expect(/plugboard[>#] $/);
+    must(rig.routerNs, ['tc', 'qdisc', 'add', 'dev', 'lan0', 'root', 'tbf', 'rate', '20mbit', 'burst', '16kb', 'limit', '16kb']);
+    try {
+      const slow = await timed(phone, ['atftp', '--option', 'windowsize 16', '--option', 'blksize 1468', '--get', '-r', IMAGE_NAME, '-l', out('slow.bin'), router], 30_000);
+      assert.is(slow.status, 0, `atftp over the slow cable: ${slow.stdout} ${slow.stderr}`);
+      assert.is(sha256Of(out('slow.bin')), imageHash, 'byte-exact over the slow cable');
+      report('atftp windowsize 16 over a 20 Mbit/s cable', IMAGE_BYTES, slow.seconds);
+    } finally {
+      must(rig.routerNs, ['tc', 'qdisc', 'del', 'dev', 'lan0', 'root']);
+    }
+    const after = await term.command('show tftp', /retransmits \d+/);
+    await term.expect(/plugboard[>#] $/);
+    assert.is(Number(/retransmits (\d+)/.exec(after)?.[1]), retransmitsBefore, `no window resent over the slow cable:\n${after}`);
 
     const tftpStatus = await term.command('show tftp', /Upload window [^\n]*\r\n[\s\S]*?plugboard[>#] $/);
     for (const line of figures) console.log(`  ${line}`);

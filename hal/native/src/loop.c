@@ -195,6 +195,7 @@ int loop_run(void) {
     if (wake_at >= 0 && wake_at < deadline) deadline = wake_at;
     if (watchdog_fd >= 0 && watchdog_next < deadline) deadline = watchdog_next;
     if (link_next < deadline) deadline = link_next;
+    if (ports_tx_pending() && now + 1 < deadline) deadline = now + 1;
     double wait = deadline - now;
     int timeout = wait <= 0 ? 0 : (int)ceil(wait);
     if (stop_code >= 0 && timeout > 10) timeout = 10;

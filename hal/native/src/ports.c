@@ -41,7 +41,9 @@ bool ports_queue(rt_port *port, const uint8_t *frame, size_t len) {
     port->tx_dropped++;
     return false;
   }
-  if (port->tx_count == RT_TX_SLOTS && port->flush(port) < 0) {
+  if (port->tx_count == RT_TX_SLOTS) port->flush(port);
+  if (port->tx_count == RT_TX_SLOTS) {
+    /* Still full: the kernel would not take more. Refused, so the caller may try again later. */
     port->tx_dropped++;
     return false;
   }
@@ -55,6 +57,12 @@ void ports_flush_all(void) {
     if (port_table[i] && port_table[i]->tx_count > 0) port_table[i]->flush(port_table[i]);
 }
 
+bool ports_tx_pending(void) {
+  for (int i = 0; i < RT_MAX_PORTS; i++)
+    if (port_table[i] && port_table[i]->tx_count > 0) return true;
+  return false;
+}
+
 static int packet_flush(rt_port *port) {
   struct mmsghdr msgs[RT_TX_SLOTS];
   struct iovec iov[RT_TX_SLOTS];
@@ -63,18 +71,28 @@ static int packet_flush(rt_port *port) {
     iov[i] = (struct iovec){port->tx_slots[i], port->tx_len[i]};
     msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
   }
+  bool keep = false;
   while (sent < total) {
     int n = sendmmsg(port->fd, msgs + sent, total - sent, 0);
     if (n < 0) {
       if (errno == EINTR) continue;
-      /* ENOBUFS/EAGAIN (queue full) or ENETDOWN: the rest of this batch is lost, and counted. */
-      port->tx_dropped += total - sent;
+      /* EAGAIN (socket send buffer full) or ENOBUFS (qdisc full): the kernel's queue is full, so
+       * the rest waits in the slots for the next flush, and JavaScript's send() sees the queue fill
+       * up. Anything else (ENETDOWN, ...) loses the rest of the batch, counted. */
+      keep = errno == EAGAIN || errno == ENOBUFS;
+      if (!keep) port->tx_dropped += total - sent;
       break;
     }
     sent += n;
   }
   port->tx_frames += sent;
-  port->tx_count = 0;
+  if (keep && sent > 0) {
+    for (int i = sent; i < total; i++) {
+      memmove(port->tx_slots[i - sent], port->tx_slots[i], port->tx_len[i]);
+      port->tx_len[i - sent] = port->tx_len[i];
+    }
+  }
+  port->tx_count = keep ? total - sent : 0;
   return sent == total ? 0 : -1;
 }
 

@@ -94,6 +94,8 @@ int ports_open_pcap(rt_port *port, const char *spec, const pcap_replay *replay);
 bool ports_queue(rt_port *port, const uint8_t *frame, size_t len);
 void ports_update_stats(rt_port *port);
 void ports_flush_all(void);
+/* Frames left in a port's slots because the kernel's queue was full (retried within 1 ms). */
+bool ports_tx_pending(void);
 rt_port *ports_get(int index);
 int ports_count(void);
 void ports_set(int index, rt_port *port);
