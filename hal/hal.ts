@@ -88,6 +88,18 @@ export interface BoardInfo {
   readonly memoryBudgetKiB: number;
 }
 
+/**
+ * Native versions of the byte loops the firmware runs most (every TFTP block: the UDP checksum and
+ * the store's CRC-32). Optional: without them the firmware's own JavaScript runs, with the same
+ * results. Both throw a RangeError when [start, end) is not inside `bytes`.
+ */
+export interface Kernels {
+  /** `acc` plus the big-endian 16-bit words of bytes[start, end) (an odd last byte padded), unfolded. */
+  sumWords(bytes: Uint8Array, start: number, end: number, acc: number): number;
+  /** CRC-32 (IEEE) `crc` continued over bytes[start, end); start from 0. */
+  crc32Update(crc: number, bytes: Uint8Array, start: number, end: number): number;
+}
+
 export interface Hal {
   readonly board: BoardInfo;
   readonly ports: { readonly lan: Port; readonly wan: Port };
@@ -104,4 +116,5 @@ export interface Hal {
   randomFill(into: Uint8Array): void;
   /** Restart the firmware (the simulation keeps flash contents; a board reboots). */
   reboot(): void;
+  readonly kernels?: Kernels;
 }

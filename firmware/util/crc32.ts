@@ -15,8 +15,20 @@ const TABLES = (() => {
   return t;
 })();
 
+type Crc32Update = (crc: number, bytes: Uint8Array, start: number, end: number) => number;
+
+/** Below this many bytes the loop here is cheaper than a call into the runtime. */
+const NATIVE_FROM = 64;
+let nativeCrc32: Crc32Update | undefined;
+
+/** Use the runtime's crc32Update (HAL kernels) for long ranges from now on; undefined goes back. */
+export function useNativeCrc32(kernel: Crc32Update | undefined): void {
+  nativeCrc32 = kernel;
+}
+
 /** Continue a running CRC (start from 0) over bytes[start, end). */
 export function crc32Update(crc: number, bytes: Uint8Array, start = 0, end = bytes.length): number {
+  if (nativeCrc32 !== undefined && end - start >= NATIVE_FROM) return nativeCrc32(crc, bytes, start, end);
   const t = TABLES;
   let c = ~crc;
   let i = start;

@@ -1,8 +1,20 @@
 // The Internet checksum (RFC 1071) and its incremental update (RFC 1624).
 // Sums are kept as plain numbers; folding happens once at the end.
 
+type SumWords = (bytes: Uint8Array, start: number, end: number, acc: number) => number;
+
+/** Below this many bytes the loop here is cheaper than a call into the runtime. */
+const NATIVE_FROM = 64;
+let nativeSumWords: SumWords | undefined;
+
+/** Use the runtime's sumWords (HAL kernels) for long ranges from now on; undefined goes back. */
+export function useNativeSumWords(kernel: SumWords | undefined): void {
+  nativeSumWords = kernel;
+}
+
 /** Add the 16-bit big-endian words of bytes[start, end) to `acc` (an odd final byte is padded with zero). */
 export function sumWords(bytes: Uint8Array, start: number, end: number, acc = 0): number {
+  if (nativeSumWords !== undefined && end - start >= NATIVE_FROM) return nativeSumWords(bytes, start, end, acc);
   let sum = acc;
   let i = start;
   for (; i + 1 < end; i += 2) sum += (bytes[i] << 8) | bytes[i + 1];

@@ -81,6 +81,19 @@ test('an unhandled promise rejection exits 70; one handled in the same turn does
   assert.is(handled.status, 0, handled.stderr);
 });
 
+test('HAL kernels: native sumWords and crc32Update equal the firmware\'s JavaScript on 2000 random ranges; bad ranges throw', () => {
+  const bundle = join(work, 'kernels-check.js');
+  buildSync({ entryPoints: [join(import.meta.dirname, 'bundles', 'kernels-check.ts')], bundle: true, format: 'iife', platform: 'neutral', target: 'es2020', outfile: bundle, logLevel: 'error' });
+  const result = runtime(['--board', HOST_BOARD, ...quietPorts(), '--console', 'none', '--flash', `${join(work, 'kernels.img')}:256K`, '--exit-after', '100', bundle], 60_000);
+  assert.is(result.status, 0, result.stderr);
+  const line = /kernels-check (\{.*\})/.exec(result.stderr);
+  assert.ok(line, result.stderr);
+  assert.equal(JSON.parse(line[1]), {
+    present: true, cases: 2000, sumMismatches: 0, crcMismatches: 0, checkValue: 'cbf43926',
+    refusals: ['RangeError', 'RangeError', 'RangeError', 'RangeError', 'TypeError'],
+  });
+});
+
 function flashCheck(extra: string[], flashFile: string): Record<string, unknown> {
   const bundle = join(work, 'flash-check.js');
   buildSync({ entryPoints: [join(import.meta.dirname, 'bundles', 'flash-check.ts')], bundle: true, format: 'iife', platform: 'neutral', target: 'es2020', outfile: bundle, logLevel: 'error' });

@@ -1,6 +1,6 @@
 // Builds the Hal of hal/hal.ts from the runtime's `plugboardNative` object and registers the
 // handlers through which the runtime's event loop drives it.
-import type { Console, Hal, Port, PortName } from '../../hal';
+import type { Console, Hal, Kernels, Port, PortName } from '../../hal';
 import { addToMac, boardInfo, resolveFixedMac, validateBoard } from '../../../firmware/board';
 import type { BoardSpec, MacSource } from '../../../firmware/board';
 import { MissingFlash, NativeFlash } from './flash';
@@ -100,7 +100,16 @@ export function createNativeHal(native: NativeRuntime): NativeHal {
     clearTimer: (id) => timers.clear(id),
     randomFill: (into) => native.randomFill(into),
     reboot: () => native.reboot(),
+    kernels: nativeKernels(native),
     log,
     memoryUsed: () => native.memoryUsed(),
   };
+}
+
+/** The runtime's native byte loops as HAL kernels, when this runtime has them. */
+function nativeKernels(native: NativeRuntime): Kernels | undefined {
+  const { sumWords, crc32Update } = native;
+  if (sumWords === undefined || crc32Update === undefined) return undefined;
+  // C functions that ignore `this`: handed over as they are, no wrapper call per block.
+  return { sumWords, crc32Update };
 }

@@ -72,4 +72,7 @@ export interface NativeRuntime {
   log(text: string): void;
   /** Bytes used by the JavaScript heap. */
   memoryUsed(): number;
+  /** HAL kernels (kernels.c); absent in runtimes built before them. */
+  sumWords?(bytes: Uint8Array, start: number, end: number, acc: number): number;
+  crc32Update?(crc: number, bytes: Uint8Array, start: number, end: number): number;
 }

@@ -163,6 +163,45 @@ static JSValue fn_send(JSContext *c, JSValueConst this, int argc, JSValueConst *
   return JS_NewBool(c, ports_queue(port, p, len));
 }
 
+/* bytes[start, end) of a Uint8Array argument, or NULL after throwing a RangeError/TypeError. */
+static const uint8_t *range_arg(JSContext *c, JSValueConst array, JSValueConst start, JSValueConst end, size_t *len) {
+  size_t size;
+  uint8_t *p = bytes_of(array, &size);
+  int64_t from, to;
+  if (!p) {
+    JS_ThrowTypeError(c, "expected a Uint8Array");
+    return NULL;
+  }
+  if (JS_ToInt64(c, &from, start) || JS_ToInt64(c, &to, end)) return NULL;
+  if (from < 0 || to < from || (uint64_t)to > size) {
+    JS_ThrowRangeError(c, "range %lld..%lld outside 0..%zu", (long long)from, (long long)to, size);
+    return NULL;
+  }
+  *len = (size_t)(to - from);
+  return p + from;
+}
+
+/* sumWords(bytes, start, end, acc): acc + the big-endian 16-bit words of bytes[start, end), unfolded. */
+static JSValue fn_sum_words(JSContext *c, JSValueConst this, int argc, JSValueConst *argv) {
+  size_t len;
+  double acc;
+  if (argc < 4) return JS_ThrowTypeError(c, "sumWords(bytes, start, end, acc)");
+  const uint8_t *p = range_arg(c, argv[0], argv[1], argv[2], &len);
+  if (!p || JS_ToFloat64(c, &acc, argv[3])) return JS_EXCEPTION;
+  return JS_NewFloat64(c, acc + (double)kernel_sum_words(p, len));
+}
+
+/* crc32Update(crc, bytes, start, end): the running CRC-32 continued over bytes[start, end). */
+static JSValue fn_crc32_update(JSContext *c, JSValueConst this, int argc, JSValueConst *argv) {
+  size_t len;
+  uint32_t crc;
+  if (argc < 4) return JS_ThrowTypeError(c, "crc32Update(crc, bytes, start, end)");
+  if (JS_ToUint32(c, &crc, argv[0])) return JS_EXCEPTION;
+  const uint8_t *p = range_arg(c, argv[1], argv[2], argv[3], &len);
+  if (!p) return JS_EXCEPTION;
+  return JS_NewUint32(c, kernel_crc32_update(crc, p, len));
+}
+
 static JSValue fn_link_up(JSContext *c, JSValueConst this, int argc, JSValueConst *argv) {
   rt_port *port = argc > 0 ? port_arg(c, argv[0]) : NULL;
   return JS_NewBool(c, port && port->link_up);
@@ -354,6 +393,8 @@ int js_init(const rt_options *opts, const char *board_text, const rt_flash_info 
   set_fn(n, "reboot", fn_reboot, 0);
   set_fn(n, "log", fn_log, 1);
   set_fn(n, "memoryUsed", fn_memory, 0);
+  set_fn(n, "sumWords", fn_sum_words, 4);
+  set_fn(n, "crc32Update", fn_crc32_update, 4);
   native_obj = n;
   JSValue global = JS_GetGlobalObject(ctx);
   JS_SetPropertyStr(ctx, global, "plugboardNative", JS_DupValue(ctx, n));

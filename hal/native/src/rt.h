@@ -102,6 +102,10 @@ void ports_set(int index, rt_port *port);
 /* Completes the transport checksum the sender left partial (veth CHECKSUM_PARTIAL). */
 bool csum_complete_ipv4(uint8_t *frame, size_t len);
 
+/* kernels.c: native versions of the firmware's hot byte loops (HAL `kernels`). */
+uint64_t kernel_sum_words(const uint8_t *p, size_t len);
+uint32_t kernel_crc32_update(uint32_t crc, const uint8_t *p, size_t len);
+
 /* ---- flash.c ---- */
 enum { FLASH_READ = 0, FLASH_PROGRAM = 1, FLASH_ERASE = 2, FLASH_MARK_BAD = 3 };
 typedef struct {
