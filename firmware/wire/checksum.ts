@@ -3,8 +3,11 @@
 
 type SumWords = (bytes: Uint8Array, start: number, end: number, acc: number) => number;
 
-/** Below this many bytes the loop here is cheaper than a call into the runtime. */
-const NATIVE_FROM = 64;
+/**
+ * Below this many bytes the loop here is cheaper than a call into the runtime. In QuickJS a call
+ * into C costs about 80 ns, the loop here about 35 ns per byte: even a 20-byte IP header gains.
+ */
+const NATIVE_FROM = 8;
 let nativeSumWords: SumWords | undefined;
 
 /** Use the runtime's sumWords (HAL kernels) for long ranges from now on; undefined goes back. */

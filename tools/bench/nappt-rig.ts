@@ -9,6 +9,7 @@ import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BUNDLE, RUNTIME_BINARY, Rig, must, namespacesUnavailable, type Phone } from '../rig';
+import { processCounters } from './proc';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {
@@ -22,11 +23,14 @@ const SIZES = [64, 1400];
 interface Sample {
   sentPps: number;
   receivedPps: number;
+  /** Plugboard only: the router process's CPU time per packet the WAN host received. */
+  cpuUsPerPacket?: number;
 }
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function blast(rig: Rig, sender: Phone, cport: number | undefined, size: number): Promise<Sample> {
+  const before = processCounters(rig.router?.pid);
   const server = rig.spawnIn(rig.wanNs, ['iperf3', '-s', '-1', '-B', rig.wanHostAddress, '-p', '5201']);
   const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
   await new Promise((resolve) => setTimeout(resolve, 300));
@@ -36,7 +40,10 @@ async function blast(rig: Rig, sender: Phone, cport: number | undefined, size: n
   await exited;
   const report = JSON.parse(result.stdout) as { end: { sum: { packets: number; lost_packets: number; seconds: number } } };
   const sum = report.end.sum;
-  return { sentPps: sum.packets / sum.seconds, receivedPps: (sum.packets - sum.lost_packets) / sum.seconds };
+  const received = sum.packets - sum.lost_packets;
+  const cpuNs = processCounters(rig.router?.pid).cpuNs - before.cpuNs;
+  const cpuUsPerPacket = rig.router?.pid && received > 0 ? cpuNs / 1000 / received : undefined;
+  return { sentPps: sum.packets / sum.seconds, receivedPps: received / sum.seconds, cpuUsPerPacket };
 }
 
 async function dhcpLease(rig: Rig, phone: Phone, vendorClass?: string): Promise<{ ip: string; portParams: string }> {
@@ -119,9 +126,11 @@ async function main(): Promise<number> {
   const haveNft = spawnSync('nft', ['--version']).status === 0;
   const kernel = haveNft ? await measureKernel() : new Map<string, Sample[]>();
   console.log(`UDP through the router on the veth rig, iperf3 -b 0 for ${SECONDS} s, median of ${RUNS} runs, unpinned`);
-  console.log('path                                   sent pkt/s   received pkt/s');
+  console.log('path                                   sent pkt/s   received pkt/s   router CPU µs/packet');
   for (const [name, samples] of [...ours, ...kernel]) {
-    console.log(`${name.padEnd(38)} ${Math.round(median(samples.map((s) => s.sentPps))).toLocaleString('en').padStart(10)}   ${Math.round(median(samples.map((s) => s.receivedPps))).toLocaleString('en').padStart(12)}`);
+    const cpu = samples.map((s) => s.cpuUsPerPacket).filter((v): v is number => v !== undefined);
+    const cpuText = cpu.length > 0 ? median(cpu).toFixed(1) : '-';
+    console.log(`${name.padEnd(38)} ${Math.round(median(samples.map((s) => s.sentPps))).toLocaleString('en').padStart(10)}   ${Math.round(median(samples.map((s) => s.receivedPps))).toLocaleString('en').padStart(12)}   ${cpuText.padStart(20)}`);
   }
   if (!haveNft) console.log('kernel peer skipped: nft not installed (tools/setup.sh installs nftables)');
   for (const size of SIZES) {

@@ -7,11 +7,12 @@
 // (process start included), every copy checked byte-exact; medians of several runs. By default the
 // clients run on CPU 0 and both servers on CPU 1 (see PINNING). Prints figures; asserts nothing.
 // Usage: npx tsx tools/bench/tftp-rig.ts [--runs 3] [--mib 16] [--clients 10] [--pin split|same|none]   (root; bash hal/native/build.sh && npm run build first; --clients 0 skips the concurrent case)
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { BUNDLE, RUNTIME_BINARY, Rig, namespacesUnavailable, seededImage, sha256, sha256Of, udhcpcLease, type ConsoleClient, type Phone } from '../rig';
+import { processCounters } from './proc';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {
@@ -44,22 +45,6 @@ const concurrentAddress = (i: number): string => `192.168.1.${10 + i}`;
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const mbps = (bytes: number, seconds: number): number => bytes / 1e6 / seconds;
 
-/** CPU time (ns, from schedstat) and context switches of all of a process's threads. */
-function processCounters(pid: number | undefined): { cpuNs: number; switches: number } {
-  let cpuNs = 0;
-  let switches = 0;
-  if (!pid) return { cpuNs, switches };
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      cpuNs += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
-      for (const m of status.matchAll(/ctxt_switches:\s+(\d+)/g)) switches += Number(m[1]);
-    } catch {
-      // a thread that just ended
-    }
-  }
-  return { cpuNs, switches };
-}
 
 interface Client {
   readonly name: string;
