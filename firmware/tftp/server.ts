@@ -111,6 +111,8 @@ interface Active {
 
 /** How long a transfer the port refused waits before trying again (a 100 Mbit/s cable sends 8 full frames a ms). */
 const PORT_RETRY_MS = 1;
+/** A port that refuses round after round (link down, a wedged queue) is tried at most this often. */
+const MAX_PORT_RETRY_MS = 64;
 
 export class TftpServer implements Service {
   readonly name = 'tftp';
@@ -121,6 +123,7 @@ export class TftpServer implements Service {
   /** Read transfers the port refused, in the order they were refused: resumed first come, first served. */
   private readonly waitingForPort: Active[] = [];
   private portRetryAt: number | undefined;
+  private portRetryMs = PORT_RETRY_MS;
   private resuming = false;
   /** Requests being set up or running, by client address, and by client address:port. */
   private readonly perClient = new Map<number, number>();
@@ -198,25 +201,31 @@ export class TftpServer implements Service {
     if (t.waiting || !t.read?.blocked) return;
     t.waiting = true;
     this.waitingForPort.push(t);
-    this.portRetryAt ??= now + PORT_RETRY_MS;
+    this.portRetryAt ??= now + this.portRetryMs;
   }
 
   /** Resume refused transfers in order until the port refuses again. */
   private resumeWaiting(now: number): void {
     this.portRetryAt = undefined;
     const queue = this.waitingForPort;
+    let progress = false;
     this.resuming = true;
     while (queue.length > 0) {
       const t = queue[0];
       if (!t.closed && t.read) {
+        const sentBefore = t.read.dataSent;
         t.read.resume(now, t.sendData);
+        if (t.read.dataSent !== sentBefore) progress = true;
         if (t.read.blocked) break;
       }
       t.waiting = false;
       queue.shift();
+      progress = true;
     }
     this.resuming = false;
-    if (queue.length > 0) this.portRetryAt = now + PORT_RETRY_MS;
+    // Back off while the port takes nothing at all; any progress returns to the short interval.
+    this.portRetryMs = progress || queue.length === 0 ? PORT_RETRY_MS : Math.min(this.portRetryMs * 2, MAX_PORT_RETRY_MS);
+    if (queue.length > 0) this.portRetryAt = now + this.portRetryMs;
   }
 
   /**

@@ -55,7 +55,9 @@ export class VirtualNet {
   private readonly hostSide = new Map<number, PortName>();
   private readonly txFreeAt = new Map<string, number>();
   private nextEphemeral = 49152;
-  readonly stats = { sent: 0, delivered: 0, lost: 0, duplicated: 0, noListener: 0, bytesOnWire: 0 };
+  readonly stats = { sent: 0, delivered: 0, lost: 0, duplicated: 0, noListener: 0, bytesOnWire: 0, refused: 0 };
+  /** While this says true, the router's port refuses every send (a full transmit queue, a link down). */
+  routerPortRefuses: ((now: number) => boolean) | undefined;
   impairments: Impairments;
   /** Sees every packet as it is sent (before loss). */
   tap: ((fromRouter: boolean, srcPort: number, payload: Uint8Array) => void) | undefined;
@@ -110,6 +112,10 @@ export class VirtualNet {
       this.routerBindings.set(key, { handler: onDatagram });
       const src = port === 'lan' ? ROUTER_LAN_IP : ROUTER_WAN_IP;
       const send = (dstIp: number, dstPort: number, payload: Uint8Array): boolean => {
+        if (this.routerPortRefuses?.(this.scheduler.now())) {
+          this.stats.refused++;
+          return false;
+        }
         this.transmit(`r${port}`, port, src, local, dstIp, dstPort, payload.slice(), false);
         return true;
       };

@@ -52,6 +52,24 @@ test("Sorcerer's Apprentice: delayed duplicate ACKs never make the server send a
   assert.ok(totals.retransmits < blocks / 10, `retransmits ${totals.retransmits}`);
 });
 
+test('a port that refuses sends for 3 s: the transfer waits, polls less and less often, then finishes byte-exact', async () => {
+  const image = patternBytes(400_000);
+  const b = new Bench(4, { ...PERFECT, latencyMs: 1 });
+  b.store.putBytes('phone.bin', image);
+  b.net.addHost(CLIENT);
+  const r = new TftpTestClient(b.net, CLIENT).read('phone.bin', {
+    options: [{ name: 'blksize', value: '1468' }, { name: 'windowsize', value: '8' }],
+  });
+  const start = b.net.scheduler.now();
+  b.net.routerPortRefuses = (now) => now >= start + 20 && now < start + 3020;
+  assert.ok(await b.run(() => r.done, 60_000), 'did not finish');
+  assert.ok(r.ok, r.errorMessage);
+  assert.is(hex(r.sha256), hex(sha256(image)));
+  // 3000 ms of refusals: polled every 1, 2, 4 ... 64 ms (plus the retransmission timer), not every ms.
+  assert.ok(b.net.stats.refused > 5 && b.net.stats.refused < 100, `${b.net.stats.refused} refused sends`);
+  assert.ok((r.finishedAt ?? Infinity) < start + 3020 + 2000, `finished ${(r.finishedAt ?? 0) - start} ms after the start`);
+});
+
 test('rollover: a 40 MiB image at 512-byte blocks (81921 blocks) wraps to 0 and arrives byte-exact', async () => {
   const size = 40 * 1024 * 1024;
   const b = new Bench(4);
