@@ -109,6 +109,7 @@ export function dhcpConfigOf(config: RouterConfig): DhcpConfig {
     reservedPorts: parsePortRanges(v('dhcp.reserved-ports') as string),
     blockQuarantine: v('dhcp.block-quarantine') as number,
     rogueServerPolicy: v('dhcp.rogue-policy') as 'warn' | 'stop',
+    probeNewAddresses: v('dhcp.probe') as boolean,
     classes: config.phoneClasses,
   };
 }

@@ -106,9 +106,9 @@ export interface DhcpConfig {
   readonly blockQuarantine: number;
   /** Seconds a DECLINEd address stays out of use. */
   readonly declineQuarantine: number;
-  /** ARP-probe a never-used address before offering it. */
+  /** Probe a never-used address before offering it (an echo request, so first an ARP request). */
   readonly probeNewAddresses: boolean;
-  /** Milliseconds to wait for an ARP reply to that probe. */
+  /** Milliseconds to wait for an answer to that probe. */
   readonly probeTimeoutMs: number;
   /** Starvation caps. */
   readonly maxOutstandingOffers: number;

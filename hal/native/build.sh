@@ -78,8 +78,9 @@ build_arch() {
   command -v "$strip" >/dev/null || strip=strip
   "$strip" -o "$out/plugboard" "$out/plugboard.debug" || return 1
   if [[ $arch == "$(uname -m)" ]]; then
-    # The rig's frame injector (host only; tests run it in namespaces).
+    # The rig's frame injector and DHCP load generator (host only; run in namespaces).
     "$cc" -O2 -Wall -o "$out/pbinject" "$here/tools/pbinject.c" || return 1
+    "$cc" -O2 -Wall -o "$out/pbdhcp" "$here/tools/pbdhcp.c" || return 1
   fi
   echo "$hash" >"$out/hash"
   echo "build.sh: built $arch ($(stat -c %s "$out/plugboard") bytes stripped) -> $out/plugboard"

@@ -23,6 +23,11 @@ test('the defaults are valid for the router, the DHCP server and the NAPPT forwa
   assert.is(s.wan.mode, 'dhcp');
 });
 
+test('dhcp.probe reaches the DHCP server: on by default, off offers new addresses without a probe', () => {
+  assert.is(dhcpConfigOf(DEFAULT_CONFIG).probeNewAddresses, true);
+  assert.is(dhcpConfigOf(withValue(DEFAULT_CONFIG, 'dhcp.probe', false)).probeNewAddresses, false);
+});
+
 test('every key has help text, a syntax and a default that its own type accepts', () => {
   for (const def of CONFIG_KEYS) {
     assert.ok(def.help.length > 10, def.key);

@@ -231,6 +231,13 @@ test('a reservation gives a fixed address (even outside the pools)', () => {
   assert.not.equal(other.reply.yiaddr, ip('192.168.1.20'));
 });
 
+test('probing off (dhcp.probe off): a never-used address is offered at once', () => {
+  const h = new Harness(testConfig({ probeNewAddresses: false }));
+  const offer = only(h.send(new TestClient(macOf(20), YEALINK).discover(), 0), MessageType.OFFER).reply;
+  assert.equal(h.probes, []);
+  assert.is(offer.yiaddr, ip('192.168.1.100'));
+});
+
 test('a probe that finds the address in use skips it and offers the next one', () => {
   const h = new Harness();
   h.probesInUse.add(ip('192.168.1.100'));
