@@ -38,7 +38,7 @@ export const CONFIG_KEYS: readonly KeyDef[] = [
   { key: 'dhcp.ntp', type: ipListType, defaultValue: '', help: 'NTP servers (option 42); none = not sent', apply: 'live' },
   { key: 'dhcp.reserved-ports', type: portRangesType, defaultValue: '1024-16383', help: 'Public ports never given to a phone block (the router and guest NAPT use them); 0-1023 always', apply: 'reload' },
   { key: 'dhcp.block-quarantine', type: intType(120, 86400, 'seconds'), defaultValue: 120, help: 'Time a port block stays unassigned after its lease ends (RFC 6888 REQ-8)', apply: 'reload' },
-  { key: 'dhcp.probe', type: boolType, defaultValue: true, help: 'Before offering a never-used address, check with ARP that no host holds it (off: offer at once)', apply: 'live' },
+  { key: 'dhcp.probe', type: boolType, defaultValue: true, help: 'Before offering a never-used address, check that no host answers for it (ARP, echo request; off: offer at once)', apply: 'live' },
   { key: 'dhcp.rogue-policy', type: enumType(['warn', 'stop']), defaultValue: 'warn', help: 'When another DHCP server answers on the LAN: warn, or stop serving', apply: 'live' },
   { key: 'wan.mode', type: enumType(['dhcp', 'static']), defaultValue: 'dhcp', help: 'WAN addressing: dhcp client or static', apply: 'reload' },
   { key: 'wan.address', type: ipv4Type, defaultValue: undefined, help: 'Static WAN address (wan.mode static)', apply: 'reload' },

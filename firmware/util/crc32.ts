@@ -19,12 +19,12 @@ type Crc32Update = (crc: number, bytes: Uint8Array, start: number, end: number) 
 
 /**
  * Below this many bytes the loop here is cheaper than a call into the runtime. In QuickJS a call
- * into C costs about 80 ns, the loop here about 35 ns per byte: even a 20-byte IP header gains.
+ * into C costs about 80 ns and this loop about 60 ns per byte.
  */
 const NATIVE_FROM = 8;
 let nativeCrc32: Crc32Update | undefined;
 
-/** Use the runtime's crc32Update (HAL kernels) for long ranges from now on; undefined goes back. */
+/** Use the runtime's crc32Update (HAL kernels) from now on, for NATIVE_FROM bytes or more; undefined goes back. */
 export function useNativeCrc32(kernel: Crc32Update | undefined): void {
   nativeCrc32 = kernel;
 }

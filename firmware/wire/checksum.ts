@@ -10,7 +10,7 @@ type SumWords = (bytes: Uint8Array, start: number, end: number, acc: number) => 
 const NATIVE_FROM = 8;
 let nativeSumWords: SumWords | undefined;
 
-/** Use the runtime's sumWords (HAL kernels) for long ranges from now on; undefined goes back. */
+/** Use the runtime's sumWords (HAL kernels) from now on, for NATIVE_FROM bytes or more; undefined goes back. */
 export function useNativeSumWords(kernel: SumWords | undefined): void {
   nativeSumWords = kernel;
 }
