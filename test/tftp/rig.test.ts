@@ -173,19 +173,19 @@ test('tftp server on the rig: console-window upload, image fetched byte-exact by
     assert.is(sha256Of(out('again.bin')), imageHash, 'still serving after the traversal attempts');
 
     // ---- 5. a slow LAN cable: the port's queue fills, and blocks wait instead of being lost ----------
-    // A 20 Mbit/s token bucket on the router's lan0 with room for ~10 frames: atftp's 16-block
-    // windows overflow it, the kernel answers ENOBUFS, and the runtime keeps those frames and
-    // refuses further sends until there is room (hal/native/src/ports.c). Without that, every
-    // overflow cost a timeout and a resent window.
+    // A 10 Mbit/s token bucket on lan0 (slower than the router on any machine here) with room for
+    // ~10 frames: atftp's 16-block windows overflow it, the kernel answers ENOBUFS, and the runtime
+    // keeps those frames and refuses further sends until there is room (hal/native/src/ports.c).
+    // Without that, every overflow cost a timeout and a resent window.
     const before = await term.command('show tftp', /retransmits \d+/);
     const retransmitsBefore = Number(/retransmits (\d+)/.exec(before)?.[1]);
     await term.expect(/plugboard[>#] $/);
-    must(rig.routerNs, ['tc', 'qdisc', 'add', 'dev', 'lan0', 'root', 'tbf', 'rate', '20mbit', 'burst', '16kb', 'limit', '16kb']);
+    must(rig.routerNs, ['tc', 'qdisc', 'add', 'dev', 'lan0', 'root', 'tbf', 'rate', '10mbit', 'burst', '16kb', 'limit', '16kb']);
     try {
       const slow = await timed(phone, ['atftp', '--option', 'windowsize 16', '--option', 'blksize 1468', '--get', '-r', IMAGE_NAME, '-l', out('slow.bin'), router], 30_000);
       assert.is(slow.status, 0, `atftp over the slow cable: ${slow.stdout} ${slow.stderr}`);
       assert.is(sha256Of(out('slow.bin')), imageHash, 'byte-exact over the slow cable');
-      report('atftp windowsize 16 over a 20 Mbit/s cable', IMAGE_BYTES, slow.seconds);
+      report('atftp windowsize 16 over a 10 Mbit/s cable', IMAGE_BYTES, slow.seconds);
     } finally {
       must(rig.routerNs, ['tc', 'qdisc', 'del', 'dev', 'lan0', 'root']);
     }
