@@ -192,16 +192,18 @@ export class TftpServer implements Service {
       if (!machine) continue;
       machine.dispatch(now, t.read ? t.sendData : t.send);
       if (machine.done) this.end(t, machine.endReason ?? 'aborted');
-      else this.noteRefused(t, now);
     }
   }
 
-  /** A read transfer the port refused waits its turn; one timer serves them all. */
-  private noteRefused(t: Active, now: number): void {
-    if (t.waiting || !t.read?.blocked) return;
-    t.waiting = true;
-    this.waitingForPort.push(t);
-    this.portRetryAt ??= now + this.portRetryMs;
+  /** DATA of a read transfer; when refused, the transfer waits its turn (one timer serves them all). */
+  private sendData(t: Active, packet: Uint8Array): boolean {
+    if (!this.portBusy() && t.endpoint.sendTo(t.client, t.clientPort, packet)) return true;
+    if (!t.waiting) {
+      t.waiting = true;
+      this.waitingForPort.push(t);
+      this.portRetryAt ??= this.options.clock() + this.portRetryMs;
+    }
+    return false;
   }
 
   /** Resume refused transfers in order until the port refuses again. */
@@ -514,7 +516,7 @@ export class TftpServer implements Service {
       size,
       endpoint,
       send: (packet) => endpoint.sendTo(client, clientPort, packet),
-      sendData: (packet) => !this.portBusy() && endpoint.sendTo(client, clientPort, packet),
+      sendData: (packet) => this.sendData(t as Active, packet),
       filling: false,
       closed: false,
       waiting: false,
@@ -547,7 +549,6 @@ export class TftpServer implements Service {
       if (p.op !== Opcode.ACK) return this.count('dropped:unexpected-opcode');
       t.read.onAck(now, p.block, t.sendData);
       if (t.read.done) return this.end(t, t.read.endReason ?? 'complete');
-      this.noteRefused(t, now);
       void this.fill(t);
       return;
     }
@@ -583,9 +584,7 @@ export class TftpServer implements Service {
           this.end(t, 'source-error');
           return;
         }
-        const now = this.options.clock();
-        machine.pushBlock(now, buffer, n, t.sendData);
-        this.noteRefused(t, now);
+        machine.pushBlock(this.options.clock(), buffer, n, t.sendData);
       }
     } finally {
       t.filling = false;
