@@ -15,8 +15,7 @@ import type { RouterConfig } from './config';
 import { ipToString } from './util/ipv4';
 import { macToString } from './util/mac';
 import { attachDhcp } from './dhcp/attach';
-import { useNativeSumWords } from './wire/checksum';
-import { useNativeCrc32 } from './util/crc32';
+import { useKernels } from './kernels';
 import { attachConsole } from './console/attach';
 import { attachNappt } from './nappt/boot';
 import { attachTftp } from './tftp/attach';
@@ -55,9 +54,7 @@ export interface Firmware {
 export function boot(hal: Hal, options: BootOptions = {}): Firmware {
   const log = new Log(hal, hal.console, { consoleLevel: options.logLevel ?? 'info' });
   printBanner(hal, log);
-  // The runtime's native byte loops, where it has them (the simulation runs the JavaScript ones).
-  useNativeSumWords(hal.kernels?.sumWords);
-  useNativeCrc32(hal.kernels?.crc32Update);
+  useKernels(hal.kernels);
 
   // The stack sets each port's onFrame; the reactor chains onto onBatchEnd, so it comes second.
   const stack = createStack(hal);

@@ -6,8 +6,7 @@ import { SysError } from '../../hal';
 import type { PortName } from '../../hal';
 import { Reactor } from '../../../firmware/reactor';
 import { createStack } from '../../../firmware/stack';
-import { useNativeSumWords } from '../../../firmware/wire/checksum';
-import { useNativeCrc32 } from '../../../firmware/util/crc32';
+import { useKernels } from '../../../firmware/kernels';
 import type { RouterStack } from '../../../firmware/stack';
 import { ipToString, parseIp } from '../../../firmware/util/ipv4';
 import { macToString } from '../../../firmware/util/mac';
@@ -48,9 +47,7 @@ const HELP = [
 ].join('\r\n');
 
 export function runBringup(hal: NativeHal, options: BringupOptions): RouterStack {
-  // The same native byte loops as the full firmware (firmware/main.ts), so figures taken here hold.
-  useNativeSumWords(hal.kernels?.sumWords);
-  useNativeCrc32(hal.kernels?.crc32Update);
+  useKernels(hal.kernels); // as the full firmware does, so figures taken here hold
   const stack = createStack(hal);
   const reactor = new Reactor(hal);
   reactor.add(stack);
