@@ -5,18 +5,14 @@ import { createNativeHal } from '../../../hal/native/adapter/hal';
 import type { NativeRuntime } from '../../../hal/native/adapter/native';
 import { sumWords } from '../../../firmware/wire/checksum';
 import { crc32Update } from '../../../firmware/util/crc32';
+import { Rng } from '../../../hal/sim/random';
 
 declare const globalThis: { plugboardNative: NativeRuntime };
 
 const native = globalThis.plugboardNative;
 const kernels = createNativeHal(native).kernels;
-let state = 0x2545f491;
-const next = (): number => {
-  state ^= state << 13;
-  state ^= state >>> 17;
-  state ^= state << 5;
-  return state >>> 0;
-};
+const rng = new Rng(0x2545f491);
+const next = (): number => rng.nextU32();
 
 const out: Record<string, unknown> = { present: kernels !== undefined, cases: 0, sumMismatches: 0, crcMismatches: 0 };
 if (kernels) {
