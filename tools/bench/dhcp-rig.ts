@@ -14,16 +14,12 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BUNDLE, RUNTIME_BINARY, Rig, must, namespacesUnavailable } from '../rig';
 import { processCounters } from './proc';
+import { flag, median, numberOption } from './cli';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number): number => {
-  const at = args.indexOf(name);
-  return at >= 0 ? Number(args[at + 1]) : fallback;
-};
-const RUNS = option('--runs', 3);
-const CLIENTS = option('--clients', 200);
-const WINDOW = option('--window', 16);
-const DEFAULTS = args.includes('--defaults');
+const RUNS = numberOption('--runs', 3);
+const CLIENTS = numberOption('--clients', 200);
+const WINDOW = numberOption('--window', 16);
+const DEFAULTS = flag('--defaults');
 const LOADER = join(RUNTIME_BINARY, '..', 'pbdhcp');
 const FIRST = '192.168.1.6';
 const LAST = '192.168.1.250';
@@ -40,7 +36,6 @@ interface Sample {
   readonly cpuUs: number | undefined;
 }
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function parsePhase(text: string, name: string): Phase {

@@ -14,15 +14,11 @@ import { Testbed } from '../../hal/sim/testbed';
 import { routerFirmware, tick, SIM_CONFIG, type Router } from '../../test/dhcp/sim-router';
 import { SimPhone } from '../../test/dhcp/sim-phone';
 import { macOf } from '../../test/dhcp/client';
+import { median, numberOption } from './cli';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number): number => {
-  const at = args.indexOf(name);
-  return at >= 0 ? Number(args[at + 1]) : fallback;
-};
-const CLIENTS = option('--clients', 20_000);
-const RUNS = option('--runs', 5);
-const HOURS = option('--hours', 24);
+const CLIENTS = numberOption('--clients', 20_000);
+const RUNS = numberOption('--runs', 5);
+const HOURS = numberOption('--hours', 24);
 const ROUTER = parseIp('10.0.0.1')!;
 const text = (value: string) => new TextEncoder().encode(value);
 
@@ -88,11 +84,6 @@ function doraRun(kind: 'guest' | 'phone', clients: number): { perSecond: number;
     if (ack) bound++;
   }
   return { perSecond: bound / (Number(busy) / 1e9), bound };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 function memoryPerLease(clients: number): number | undefined {

@@ -10,14 +10,10 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BUNDLE, RUNTIME_BINARY, Rig, must, namespacesUnavailable, type Phone } from '../rig';
 import { processCounters } from './proc';
+import { median, numberOption } from './cli';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number): number => {
-  const at = args.indexOf(name);
-  return at >= 0 ? Number(args[at + 1]) : fallback;
-};
-const RUNS = option('--runs', 3);
-const SECONDS = option('--seconds', 3);
+const RUNS = numberOption('--runs', 3);
+const SECONDS = numberOption('--seconds', 3);
 const SIZES = [64, 1400];
 
 interface Sample {
@@ -27,7 +23,6 @@ interface Sample {
   cpuUsPerPacket?: number;
 }
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function blast(rig: Rig, sender: Phone, cport: number | undefined, size: number): Promise<Sample> {
   const before = processCounters(rig.router?.pid);

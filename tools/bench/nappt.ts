@@ -9,14 +9,10 @@ import type { LeaseDirectory, LeaseInfo } from '../../firmware/dhcp/types';
 import type { PortName } from '../../hal/hal';
 import { internetChecksum, pseudoHeaderSum } from '../../firmware/wire/checksum';
 import { parseIp, writeIp } from '../../firmware/util/ipv4';
+import { median, numberOption } from './cli';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number): number => {
-  const at = args.indexOf(name);
-  return at >= 0 ? Number(args[at + 1]) : fallback;
-};
-const PACKETS = option('--packets', 1_000_000);
-const RUNS = option('--runs', 7);
+const PACKETS = numberOption('--packets', 1_000_000);
+const RUNS = numberOption('--runs', 7);
 
 const ip = (text: string) => parseIp(text) as number;
 const LAN_IP = ip('192.168.10.1');
@@ -111,10 +107,6 @@ function runCopyOnly(template: Uint8Array, frame: Uint8Array, packets: number): 
   return elapsed;
 }
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-};
 const gc = (globalThis as { gc?: () => void }).gc;
 
 console.log(`NAPPT translation, code path only (Node ${process.version}), ${PACKETS.toLocaleString('en')} packets x ${RUNS} runs, 142-byte UDP frames`);

@@ -9,14 +9,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { BUNDLE, Rig, namespacesUnavailable, run } from '../rig';
 import { ARCHES, runSelfTest, runtimeBinary, writeSelfTestFixture } from '../rig/selftest';
+import { median } from './cli';
 
 const repo = join(import.meta.dirname, '..', '..');
 const args = new Set(process.argv.slice(2));
-
-function median(values: number[]): number {
-  const sorted = values.slice().sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 function sizes(): void {
   if (args.has('--cold-build')) {

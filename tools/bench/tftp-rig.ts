@@ -13,16 +13,12 @@ import type { ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { BUNDLE, RUNTIME_BINARY, Rig, namespacesUnavailable, seededImage, sha256, sha256Of, udhcpcLease, type ConsoleClient, type Phone } from '../rig';
 import { processCounters } from './proc';
+import { median, numberOption, stringOption } from './cli';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number): number => {
-  const at = args.indexOf(name);
-  return at >= 0 ? Number(args[at + 1]) : fallback;
-};
-const RUNS = option('--runs', 3);
-const PIN = args.includes('--pin') ? args[args.indexOf('--pin') + 1] : 'split';
-const MIB = option('--mib', 16);
-const CLIENTS = option('--clients', 10);
+const RUNS = numberOption('--runs', 3);
+const PIN = stringOption('--pin', 'split');
+const MIB = numberOption('--mib', 16);
+const CLIENTS = numberOption('--clients', 10);
 
 const ATFTPD = '/usr/sbin/atftpd';
 // Where processes run. Unpinned, a lock-step transfer is bimodal: the scheduler sometimes puts client
@@ -42,7 +38,6 @@ const PEER = '192.168.1.60';
 /** Concurrent clients' own addresses: outside the phone pool (.100-.199) and the guest pool (.200-.249). */
 const concurrentAddress = (i: number): string => `192.168.1.${10 + i}`;
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const mbps = (bytes: number, seconds: number): number => bytes / 1e6 / seconds;
 
 
