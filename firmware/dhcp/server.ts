@@ -485,13 +485,18 @@ export class DhcpServer implements LeaseDirectory {
     if (!phoneClass && reason && probes === 0) this.count(`admission.${reason}`);
     if (!known) return this.drop('unknown-client-ignored');
     const key = clientKeyOf(message);
-    for (const parked of this.probing.values()) if (parked.key === key) return this.drop('probe-pending');
+    // One pass over the probes in flight: this client's own, and those of its kind (see the cap).
+    let parkedOfKind = 0;
+    for (const parked of this.probing.values()) {
+      if (parked.key === key) return this.drop('probe-pending');
+      if (parked.phone === (phoneClass !== undefined)) parkedOfKind++;
+    }
     const existing = this.byKey.get(key);
     const alreadyOffered = existing?.state === 'offered' || existing?.state === 'bound';
     if (!alreadyOffered) {
       // Starvation cap: bounded outstanding offers, phones and guests counted apart. An address
       // being probed is an offer on its way, so it counts too (and this bounds the parked copies).
-      const outstanding = (phoneClass ? this.offersPhone : this.offersGuest) + this.parkedCount(phoneClass !== undefined);
+      const outstanding = (phoneClass ? this.offersPhone : this.offersGuest) + parkedOfKind;
       if (outstanding >= this.config.maxOutstandingOffers) return this.drop('offer-cap');
     }
     // After a clean probe the probed address is the one to offer.
@@ -526,12 +531,6 @@ export class DhcpServer implements LeaseDirectory {
       this.noteDue(lease.expiresAt);
     }
     this.reply(MessageType.OFFER, message, lease, out);
-  }
-
-  private parkedCount(phone: boolean): number {
-    let count = 0;
-    for (const parked of this.probing.values()) if (parked.phone === phone) count++;
-    return count;
   }
 
   private adjustOffers(lease: Lease, delta: number): void {
