@@ -7,6 +7,8 @@ export type Arch = 'mips' | 'mipsel' | 'armhf' | 'aarch64' | 'x86_64' | 'sim';
 export type ByteOrder = 'little' | 'big';
 /** dsa: one netdev per switch port; swconfig: VLAN subinterfaces of the CPU port; plain: ordinary NICs. */
 export type SwitchKind = 'dsa' | 'swconfig' | 'plain';
+export type Forwarding = 'kernel' | 'ports';
+export type Offload = 'none' | 'software' | 'hardware';
 
 /** Where a port's MAC comes from (OpenWrt's 02_network reads them the same ways). */
 export type MacSource =
@@ -49,6 +51,10 @@ export interface BoardSpec {
   readonly memoryBudgetKiB: number;
   /** Watchdog device the native runtime keeps alive, if the board has one. */
   readonly watchdog: string | undefined;
+  /** Who forwards between LAN and WAN: the kernel, programmed by the firmware (router mode), or the firmware itself on raw ports. */
+  readonly forwarding: Forwarding;
+  /** Router mode: the flowtable offload the SoC supports (hardware needs a PPE, e.g. MT7621/Filogic). */
+  readonly offload: Offload;
 }
 
 export type BoardResult = { readonly ok: true; readonly board: BoardSpec } | { readonly ok: false; readonly errors: string[] };
@@ -218,7 +224,7 @@ function checkFlash(c: Checker, value: unknown, path: string): FlashSpec | undef
 /** Check a parsed board JSON value; on success the result carries defaults filled in. */
 export function validateBoard(value: unknown): BoardResult {
   const c = new Checker();
-  const raw = c.object(value, 'board', ['name', 'description', 'arch', 'byteOrder', 'console', 'switch', 'ports', 'flash', 'memoryBudgetKiB', 'watchdog']);
+  const raw = c.object(value, 'board', ['name', 'description', 'arch', 'byteOrder', 'console', 'switch', 'ports', 'flash', 'memoryBudgetKiB', 'watchdog', 'forwarding', 'offload']);
   if (!raw) return { ok: false, errors: c.errors };
   const name = c.string(raw.name, 'board.name', BOARD_NAME, 'a board name (lower case, digits, _ . -)');
   const description = raw.description === undefined ? undefined : typeof raw.description === 'string' ? raw.description : c.fail('board.description', 'expected a string');
@@ -268,6 +274,10 @@ export function validateBoard(value: unknown): BoardResult {
   const flash = checkFlash(c, raw.flash, 'board.flash');
   const memoryBudgetKiB = c.integer(raw.memoryBudgetKiB, 'board.memoryBudgetKiB', 256, 4 * 1024 * 1024);
   const watchdog = c.optionalString(raw.watchdog, 'board.watchdog', DEVICE_NAME, 'a device path such as /dev/watchdog');
+  // Boards written before router mode existed forward on raw ports, as they always did.
+  const forwarding = raw.forwarding === undefined ? 'ports' : c.oneOf<Forwarding>(raw.forwarding, 'board.forwarding', ['kernel', 'ports']);
+  const offload = raw.offload === undefined ? 'none' : c.oneOf<Offload>(raw.offload, 'board.offload', ['none', 'software', 'hardware']);
+  if (forwarding === 'ports' && offload !== undefined && offload !== 'none') c.fail('board.offload', 'flow offload needs forwarding "kernel"');
 
   if (c.errors.length > 0) return { ok: false, errors: c.errors };
   const board: BoardSpec = {
@@ -281,6 +291,8 @@ export function validateBoard(value: unknown): BoardResult {
     flash: flash as FlashSpec,
     memoryBudgetKiB: memoryBudgetKiB as number,
     watchdog,
+    forwarding: forwarding as Forwarding,
+    offload: offload as Offload,
   };
   return { ok: true, board };
 }
@@ -311,5 +323,5 @@ export function addToMac(mac: Uint8Array, increment: number): Uint8Array {
 
 /** The part of a board the HAL exposes to the firmware. */
 export function boardInfo(board: BoardSpec): BoardInfo {
-  return { name: board.name, arch: board.arch, console: board.console, memoryBudgetKiB: board.memoryBudgetKiB };
+  return { name: board.name, arch: board.arch, console: board.console, memoryBudgetKiB: board.memoryBudgetKiB, forwarding: board.forwarding, offload: board.offload };
 }

@@ -86,6 +86,10 @@ export interface BoardInfo {
   readonly arch: string;
   readonly console: { readonly device: string; readonly baud: number };
   readonly memoryBudgetKiB: number;
+  /** 'kernel': router mode, the HAL offers `net` and the kernel forwards; 'ports': the firmware forwards on raw ports. */
+  readonly forwarding: 'kernel' | 'ports';
+  /** Router mode: which flowtable offload the board's SoC supports. */
+  readonly offload: 'none' | 'software' | 'hardware';
 }
 
 /**
@@ -98,6 +102,103 @@ export interface Kernels {
   sumWords(bytes: Uint8Array, start: number, end: number, acc: number): number;
   /** CRC-32 (IEEE) `crc` continued over bytes[start, end); start from 0. */
   crc32Update(crc: number, bytes: Uint8Array, start: number, end: number): number;
+}
+
+// ---- Router mode: the kernel owns the addresses and forwards; the firmware uses its sockets ----
+
+/** One IPv4 address the kernel holds on an interface (from netlink). */
+export interface KernelAddress {
+  readonly ip: number;
+  readonly prefixLength: number;
+}
+
+/** What a UDP socket was opened for. Checked before anything is acquired (ECMA-419). */
+export interface UdpSocketOptions {
+  /** The side whose kernel interface the socket is bound to (SO_BINDTODEVICE). */
+  readonly side: PortName;
+  /** Local port; 0 picks a free ephemeral port. */
+  readonly port: number;
+  /** Receive and send broadcasts (DHCP). */
+  readonly broadcast?: boolean;
+}
+
+export interface UdpSocket {
+  readonly side: PortName;
+  readonly localPort: number;
+  /**
+   * Send one datagram (copied before returning). With `viaMac` the datagram goes to that MAC
+   * without ARP, for a DHCP client that has no address yet (the runtime installs the neighbour
+   * entry first, as dnsmasq does). Address 0xffffffff broadcasts on the socket's interface.
+   * False when the kernel's queue is full (EAGAIN/ENOBUFS): nothing was sent; try again later.
+   */
+  send(payload: Uint8Array, address: number, port: number, viaMac?: Uint8Array): boolean;
+  /**
+   * Set by the firmware; called once per datagram. `payload` is valid only during the call.
+   * `toAddress` is the packet's destination (IP_PKTINFO): 0xffffffff or a subnet broadcast for
+   * broadcasts.
+   */
+  onReceive?: (payload: Uint8Array, fromAddress: number, fromPort: number, toAddress: number) => void;
+  close(): void;
+}
+
+/** Plugboard's whole NAT policy, declared; the runtime renders it as one nftables table. */
+export interface NatTable {
+  /** The WAN's public address; undefined = not known yet (masquerade to whatever the WAN has). */
+  readonly publicAddress: number | undefined;
+  /** The LAN subnet the phones and guests live in. */
+  readonly lan: KernelAddress;
+  /** One entry per phone with a live lease: source must be `ip`, ports [firstPort, lastPort] kept. */
+  readonly phones: readonly { readonly ip: number; readonly firstPort: number; readonly lastPort: number }[];
+  /** Ports for guests and out-of-block traffic; never overlaps a phone block. */
+  readonly guestPool: { readonly firstPort: number; readonly lastPort: number };
+  /** Clamp TCP MSS to the WAN's path MTU. */
+  readonly mssClamp: boolean;
+  /** The WAN MTU the clamp derives from. */
+  readonly wanMtu: number;
+  readonly offload: 'none' | 'software' | 'hardware';
+}
+
+/** Per phone block and for the guest pool: what the kernel counted and how many flows it tracks. */
+export interface NatCounters {
+  readonly phones: readonly {
+    readonly ip: number;
+    readonly outPackets: number;
+    readonly outBytes: number;
+    readonly inPackets: number;
+    readonly inBytes: number;
+    readonly flows: number;
+  }[];
+  readonly guests: { readonly outPackets: number; readonly outBytes: number; readonly flows: number };
+  /** Packets dropped by the table's policy (spoofed sources, bogons from the WAN), by reason. */
+  readonly drops: Readonly<Record<string, number>>;
+}
+
+export interface NatApplyResult {
+  readonly error: SysError;
+  /** What the kernel said when it refused (nft's message), for the log. */
+  readonly message?: string;
+  /** Milliseconds the atomic replace took. */
+  readonly elapsedMs: number;
+}
+
+/** Router mode's HAL capability. Present only on boards with `forwarding: "kernel"`. */
+export interface KernelNet {
+  /** The kernel interface names of the LAN and WAN (e.g. br-lan, wan). */
+  readonly interfaces: { readonly lan: string; readonly wan: string };
+  /** The IPv4 addresses the kernel holds on a side's interface, as last read from netlink. */
+  addresses(side: PortName): readonly KernelAddress[];
+  /** Set by the firmware; called (deferred) when a side's addresses changed. */
+  onAddressChange?: (side: PortName) => void;
+  /** Open a UDP socket; a SysError code when the port is taken (BUSY) or the options are bad (INVALID). */
+  openUdp(options: UdpSocketOptions): UdpSocket | SysError;
+  /** Replace Plugboard's nftables table with `table`, atomically (one transaction). */
+  applyNat(table: NatTable): Promise<NatApplyResult>;
+  /** Read the table's counters and the kernel's tracked flows per block. */
+  natCounters(): Promise<NatCounters | SysError>;
+  /** Remove Plugboard's table (shutdown): the kernel then forwards nothing for phones. */
+  clearNat(): Promise<NatApplyResult>;
+  /** ICMP echo from the router (console ping, DHCP's address probe): round trip ms, or undefined on timeout. */
+  ping(address: number, timeoutMs: number): Promise<number | undefined>;
 }
 
 export interface Hal {
@@ -117,4 +218,6 @@ export interface Hal {
   /** Restart the firmware (the simulation keeps flash contents; a board reboots). */
   reboot(): void;
   readonly kernels?: Kernels;
+  /** Router mode only (board.forwarding 'kernel'): kernel sockets, addresses and NAT. */
+  readonly net?: KernelNet;
 }

@@ -5,6 +5,6 @@ export { createStack } from './stack';
 export type { RouterStack, StackOptions } from './stack';
 export { ArpCache } from './arp-cache';
 export { ArpPending } from './arp-pending';
-export { TokenBucket } from './token-bucket';
+export { TokenBucket } from '../util/token-bucket';
 export { Counters } from './counters';
 export { EPHEMERAL_FIRST, EPHEMERAL_LAST } from './udp-ports';

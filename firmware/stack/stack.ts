@@ -55,7 +55,7 @@ import { ArpCache } from './arp-cache';
 import { ArpPending } from './arp-pending';
 import { Counters } from './counters';
 import { PendingPings } from './pings';
-import { TokenBucket } from './token-bucket';
+import { TokenBucket } from '../util/token-bucket';
 import type { Service } from './service';
 import type { Datagram, DatagramHandler, ForwardHook, InterfaceAddress, Stack, UdpEndpoint } from './types';
 import { UdpPorts, type UdpBinding } from './udp-ports';

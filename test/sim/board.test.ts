@@ -35,7 +35,7 @@ test('sim.json normalises with defaults filled in', () => {
   assert.is(result.board.ports.lan.mtu, 1500);
   assert.is(result.board.ports.lan.mac.increment, 0);
   assert.equal(result.board.flash.factoryBadBlocks, []);
-  assert.equal(boardInfo(result.board), { name: 'sim', arch: 'sim', console: { device: 'sim', baud: 115200 }, memoryBudgetKiB: 16384 });
+  assert.equal(boardInfo(result.board), { name: 'sim', arch: 'sim', console: { device: 'sim', baud: 115200 }, memoryBudgetKiB: 16384, forwarding: 'ports', offload: 'none' });
 });
 
 const cases: [string, (b: any) => void, RegExp][] = [

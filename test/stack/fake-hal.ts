@@ -52,7 +52,7 @@ const INERT_FLASH: Flash = {
 };
 
 export class FakeHal implements Hal {
-  readonly board: BoardInfo = { name: 'fake', arch: 'none', console: { device: 'none', baud: 115200 }, memoryBudgetKiB: 4096 };
+  readonly board: BoardInfo = { name: 'fake', arch: 'none', console: { device: 'none', baud: 115200 }, memoryBudgetKiB: 4096, forwarding: 'ports', offload: 'none' };
   readonly ports: { lan: FakePort; wan: FakePort };
   readonly flash = INERT_FLASH;
   readonly console = { write: (_bytes: Uint8Array) => {} };

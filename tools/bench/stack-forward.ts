@@ -12,7 +12,7 @@ function port(name: PortName, last: number): Port {
 }
 
 const hal: Hal = {
-  board: { name: 'bench', arch: 'node', console: { device: 'none', baud: 115200 }, memoryBudgetKiB: 0 },
+  board: { name: 'bench', arch: 'node', console: { device: 'none', baud: 115200 }, memoryBudgetKiB: 0, forwarding: 'ports', offload: 'none' },
   ports: { lan: port('lan', 1), wan: port('wan', 2) },
   flash: undefined as never,
   console: { write: () => {} },

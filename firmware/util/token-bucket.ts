@@ -1,4 +1,4 @@
-// A token bucket (rate per second, burst size) for rate-limiting ICMP replies; time comes from the caller.
+// A token bucket (rate per second, burst size): the one rate limiter (ICMP replies, per-MAC DHCP, logs); time comes from the caller.
 
 export class TokenBucket {
   private tokens: number;
