@@ -89,7 +89,7 @@ void js_drain_jobs(void) {
 }
 
 /* Pointer and length of a Uint8Array (or ArrayBuffer) argument; NULL when it is neither. */
-static uint8_t *bytes_of(JSValueConst value, size_t *len) {
+uint8_t *js_bytes_of(JSValueConst value, size_t *len) {
   size_t offset, length, bpe, size;
   JSValue buffer = JS_GetTypedArrayBuffer(ctx, value, &offset, &length, &bpe);
   if (JS_IsException(buffer)) {
@@ -130,7 +130,7 @@ static JSValue fn_set_wake_at(JSContext *c, JSValueConst this, int argc, JSValue
 
 static JSValue fn_random_fill(JSContext *c, JSValueConst this, int argc, JSValueConst *argv) {
   size_t len;
-  uint8_t *p = argc > 0 ? bytes_of(argv[0], &len) : NULL;
+  uint8_t *p = argc > 0 ? js_bytes_of(argv[0], &len) : NULL;
   if (!p) return JS_ThrowTypeError(c, "randomFill needs a Uint8Array");
   while (len > 0) {
     ssize_t n = getrandom(p, len, 0);
@@ -143,7 +143,7 @@ static JSValue fn_random_fill(JSContext *c, JSValueConst this, int argc, JSValue
 
 static JSValue fn_console_write(JSContext *c, JSValueConst this, int argc, JSValueConst *argv) {
   size_t len;
-  uint8_t *p = argc > 0 ? bytes_of(argv[0], &len) : NULL;
+  uint8_t *p = argc > 0 ? js_bytes_of(argv[0], &len) : NULL;
   if (!p) return JS_ThrowTypeError(c, "consoleWrite needs a Uint8Array");
   console_write(p, len);
   return JS_UNDEFINED;
@@ -158,7 +158,7 @@ static rt_port *port_arg(JSContext *c, JSValueConst value) {
 static JSValue fn_send(JSContext *c, JSValueConst this, int argc, JSValueConst *argv) {
   rt_port *port = argc > 1 ? port_arg(c, argv[0]) : NULL;
   size_t len;
-  uint8_t *p = argc > 1 ? bytes_of(argv[1], &len) : NULL;
+  uint8_t *p = argc > 1 ? js_bytes_of(argv[1], &len) : NULL;
   if (!port || !p) return JS_ThrowTypeError(c, "send(portIndex, Uint8Array)");
   return JS_NewBool(c, ports_queue(port, p, len));
 }
@@ -166,7 +166,7 @@ static JSValue fn_send(JSContext *c, JSValueConst this, int argc, JSValueConst *
 /* bytes[start, end) of a Uint8Array argument, or NULL after throwing a RangeError/TypeError. */
 static const uint8_t *range_arg(JSContext *c, JSValueConst array, JSValueConst start, JSValueConst end, size_t *len) {
   size_t size;
-  uint8_t *p = bytes_of(array, &size);
+  uint8_t *p = js_bytes_of(array, &size);
   int64_t from, to;
   if (!p) {
     JS_ThrowTypeError(c, "expected a Uint8Array");
@@ -232,7 +232,7 @@ static JSValue fn_flash_submit(JSContext *c, JSValueConst this, int argc, JSValu
   size_t len = 0;
   uint8_t *p = NULL;
   if (op == FLASH_READ || op == FLASH_PROGRAM) {
-    p = argc > 3 ? bytes_of(argv[3], &len) : NULL;
+    p = argc > 3 ? js_bytes_of(argv[3], &len) : NULL;
     if (!p) return JS_ThrowTypeError(c, "flash read/program needs a Uint8Array");
   }
   int code = flash_submit(op, id, (uint64_t)offset, p, len);
@@ -298,6 +298,13 @@ void js_deliver_frames(rt_port *port, const uint32_t *desc, int count) {
   call(h_frames, 2, args, "frames");
 }
 
+/* Optional handlers (router mode's): looked up by name, absent ones ignored. */
+void js_call_optional(const char *name, int argc, JSValueConst *argv) {
+  JSValue fn = JS_IsObject(handlers) ? JS_GetPropertyStr(ctx, handlers, name) : JS_UNDEFINED;
+  call(fn, argc, argv, name);
+  JS_FreeValue(ctx, fn);
+}
+
 void js_timer_due(void) { call(h_timer, 0, NULL, "timer"); }
 
 void js_link_changed(rt_port *port) {
@@ -316,7 +323,7 @@ static void on_flash_done(uint32_t id, int op, int code, const uint8_t *data, si
     for (size_t i = 0; i < reads_len; i++) {
       if (reads[i].id != id) continue;
       size_t target_len;
-      uint8_t *target = bytes_of(reads[i].target, &target_len);
+      uint8_t *target = js_bytes_of(reads[i].target, &target_len);
       if (code == 0 && target && target_len >= len) memcpy(target, data, len);
       else if (code == 0) code = -5; /* the buffer was detached or shrunk meanwhile */
       JS_FreeValue(ctx, reads[i].target);
@@ -336,7 +343,7 @@ static JSValue external_buffer(uint8_t *memory, size_t size) {
   return JS_NewArrayBuffer(ctx, memory, size, NULL, NULL, 0);
 }
 
-int js_init(const rt_options *opts, const char *board_text, const rt_flash_info *flash) {
+int js_init(const rt_options *opts, const char *board_text, const rt_flash_info *flash, bool kernel_mode) {
   native_obj = handlers = h_frames = h_timer = h_console = h_flash = h_link = JS_UNDEFINED;
   rt = JS_NewRuntime();
   if (!rt) return -ENOMEM;
@@ -395,6 +402,8 @@ int js_init(const rt_options *opts, const char *board_text, const rt_flash_info 
   set_fn(n, "memoryUsed", fn_memory, 0);
   set_fn(n, "sumWords", fn_sum_words, 4);
   set_fn(n, "crc32Update", fn_crc32_update, 4);
+  JS_SetPropertyStr(ctx, n, "forwarding", JS_NewString(ctx, kernel_mode ? "kernel" : "ports"));
+  if (kernel_mode) JS_SetPropertyStr(ctx, n, "net", js_net_object(ctx));
   native_obj = n;
   JSValue global = JS_GetGlobalObject(ctx);
   JS_SetPropertyStr(ctx, global, "plugboardNative", JS_DupValue(ctx, n));

@@ -15,7 +15,7 @@
 #include <linux/watchdog.h>
 #include "rt.h"
 
-#define MAX_WATCHED 16
+#define MAX_WATCHED (RT_MAX_UDP + 16) /* ports, console, flash, signals, netlink, ICMP + sockets */
 #define LINK_POLL_MS 1000.0
 #define STOP_GRACE_MS 10000.0 /* longest a stop waits for flash operations */
 
@@ -64,6 +64,7 @@ static void on_signal(void *ctx, uint32_t events) {
       if (stop_code < 0) rt_log("signal %u: stopping after pending flash operations", info.ssi_signo);
       loop_request_stop(0);
     }
+    if (info.ssi_signo == SIGCHLD) spawn_reap();
   }
 }
 
@@ -76,6 +77,7 @@ int loop_init(void) {
   sigemptyset(&mask);
   sigaddset(&mask, SIGTERM);
   sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGCHLD);
   sigprocmask(SIG_BLOCK, &mask, NULL);
   signal(SIGPIPE, SIG_IGN);
   signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -170,7 +172,7 @@ static void poll_links(void) {
 
 static bool can_stop(void) {
   if (flash_pending() > 0) return false;
-  return true;
+  return spawn_running() == 0; /* e.g. the nft that removes Plugboard's table on the way out */
 }
 
 int loop_run(void) {
@@ -181,7 +183,7 @@ int loop_run(void) {
       js_drain_jobs();
       if (can_stop()) break;
       if (now - stop_since > STOP_GRACE_MS) {
-        rt_log("stop: flash operations still pending after %.0f ms; exiting anyway", STOP_GRACE_MS);
+        rt_log("stop: flash operations or child processes still pending after %.0f ms; exiting anyway", STOP_GRACE_MS);
         stop_code = EXIT_SYSTEM;
         break;
       }

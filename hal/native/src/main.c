@@ -17,6 +17,7 @@ typedef struct {
   char flash_partition[64];
   double flash_size, flash_block, flash_unit;
   char watchdog[128];
+  char forwarding[16];
 } board_config;
 
 static char *read_text(const char *path) {
@@ -85,6 +86,7 @@ static int load_board(const char *path, board_config *b) {
   number[0] = 0, get_string(ctx, json, "flash.blockSize", number, sizeof number), b->flash_block = atof(number);
   number[0] = 0, get_string(ctx, json, "flash.programUnit", number, sizeof number), b->flash_unit = atof(number);
   get_string(ctx, json, "watchdog", b->watchdog, sizeof b->watchdog);
+  get_string(ctx, json, "forwarding", b->forwarding, sizeof b->forwarding);
   JS_FreeValue(ctx, json);
   JS_FreeContext(ctx);
   JS_FreeRuntime(rt);
@@ -142,9 +144,13 @@ int main(int argc, char **argv) {
     rt_log("no flash: give --flash <file[:size]> (board partition '%s' not in /proc/mtd)", board.flash_partition);
   }
 
+  const char *forwarding = opts.forwarding ? opts.forwarding : board.forwarding[0] ? board.forwarding : "ports";
+  bool kernel_mode = strcmp(forwarding, "kernel") == 0;
   static const char *port_names[RT_MAX_PORTS] = {"lan", "wan"};
   for (int i = 0; i < RT_MAX_PORTS; i++) {
-    const char *spec = opts.port_spec[i] ? opts.port_spec[i] : board.port_if[i];
+    /* Router mode serves the LAN's bridge (OpenWrt's br-lan), not one switch port under it. */
+    const char *board_if = kernel_mode && i == 0 ? "br-lan" : board.port_if[i];
+    const char *spec = opts.port_spec[i] ? opts.port_spec[i] : board_if;
     if (!spec || !*spec) {
       rt_log("port %s: no interface (board or --%s)", port_names[i], port_names[i]);
       return EXIT_USAGE;
@@ -154,13 +160,28 @@ int main(int argc, char **argv) {
     port->index = i;
     snprintf(port->name, sizeof port->name, "%s", port_names[i]);
     pcap_replay replay = {opts.replay_delay_ms, opts.replay_after_tx, opts.exit_when_replayed_ms};
-    int rc = strncmp(spec, "pcap:", 5) == 0 ? ports_open_pcap(port, spec, &replay)
-                                            : ports_open_packet(port, spec);
+    bool pcap = strncmp(spec, "pcap:", 5) == 0;
+    if (pcap && kernel_mode) {
+      rt_log("port %s: pcap ports need ports mode (--forwarding ports)", port->name);
+      return EXIT_USAGE;
+    }
+    int rc = pcap ? ports_open_pcap(port, spec, &replay)
+                  : kernel_mode ? ports_open_kernel(port, spec) : ports_open_packet(port, spec);
     if (rc < 0) {
       rt_log("port %s (%s): %s", port->name, spec, strerror(-rc));
       return EXIT_SYSTEM;
     }
     ports_set(i, port);
+  }
+
+  if (kernel_mode) {
+    int rc = netlink_open();
+    if (rc < 0) {
+      rt_log("netlink: %s", strerror(-rc));
+      return EXIT_SYSTEM;
+    }
+    rt_log("router mode: the kernel forwards between %s and %s; DHCP and TFTP on kernel sockets",
+           ports_get(0)->ifname, ports_get(1)->ifname);
   }
 
   if (!opts.console_spec) opts.console_spec = board.console[0] ? board.console : "stdio";
@@ -176,7 +197,7 @@ int main(int argc, char **argv) {
   if (watchdog) loop_watchdog_open(watchdog);
   if (opts.exit_after_ms > 0) loop_set_exit_at((double)opts.exit_after_ms);
 
-  if (js_init(&opts, board.text, have_flash ? &flash : NULL) < 0) return EXIT_SYSTEM;
+  if (js_init(&opts, board.text, have_flash ? &flash : NULL, kernel_mode) < 0) return EXIT_SYSTEM;
   if (js_eval_bundle(opts.bundle_path) < 0) return EXIT_USAGE;
   int code = loop_run();
   js_shutdown();

@@ -16,6 +16,8 @@ void options_usage(void) {
       "  --console stdio|pty[:<symlink>]|<tty device>|none   (default: the board's device)\n"
       "  --baud <n>                    console speed (default: the board's)\n"
       "  --watchdog <device>           keep this watchdog alive (default: the board's)\n"
+      "  --forwarding kernel|ports     router mode (the kernel forwards; DHCP/TFTP on kernel sockets)\n"
+      "                                or ports mode (raw ports) (default: the board's)\n"
       "  --self-test <dir>             ports from <dir>/{lan,wan}.in.pcap -> <dir>/{lan,wan}.out.pcap,\n"
       "                                flash <dir>/flash.img, no console; replay after each port's first\n"
       "                                transmission, exit 1 s after the replay (at most after 30 s)\n"
@@ -60,6 +62,7 @@ int options_parse(rt_options *o, int argc, char **argv) {
     if (strcmp(a, "--console") == 0) { TAKE(o->console_spec); }
     if (strcmp(a, "--watchdog") == 0) { TAKE(o->watchdog); }
     if (strcmp(a, "--self-test") == 0) { TAKE(self_test); }
+    if (strcmp(a, "--forwarding") == 0) { TAKE(o->forwarding); }
     const char *number = NULL;
     if (strcmp(a, "--baud") == 0 || strcmp(a, "--exit-after") == 0 || strcmp(a, "--replay-delay") == 0 ||
         strcmp(a, "--flash-block") == 0 || strcmp(a, "--flash-program-unit") == 0 ||
@@ -114,6 +117,10 @@ int options_parse(rt_options *o, int argc, char **argv) {
     o->replay_after_tx = true;
     if (!o->exit_when_replayed_ms) o->exit_when_replayed_ms = 1000;
     if (!o->exit_after_ms) o->exit_after_ms = 30000;
+  }
+  if (o->forwarding && strcmp(o->forwarding, "kernel") != 0 && strcmp(o->forwarding, "ports") != 0) {
+    fprintf(stderr, "plugboard: --forwarding: '%s' is neither kernel nor ports\n", o->forwarding);
+    return -1;
   }
   if (!o->bundle_path || !o->board_path) {
     fprintf(stderr, "plugboard: %s\n", !o->board_path ? "--board is required" : "no bundle given");

@@ -37,7 +37,7 @@ int ports_count(void) { return RT_MAX_PORTS; }
 void ports_set(int index, rt_port *port) { port_table[index] = port; }
 
 bool ports_queue(rt_port *port, const uint8_t *frame, size_t len) {
-  if (len < 14 || len > RT_TX_SLOT_SIZE) {
+  if (port->kernel_owned || len < 14 || len > RT_TX_SLOT_SIZE) {
     port->tx_dropped++;
     return false;
   }
@@ -97,7 +97,7 @@ static int packet_flush(rt_port *port) {
 }
 
 void ports_update_stats(rt_port *port) {
-  if (port->fd < 0) return;
+  if (port->fd < 0 || port->kernel_owned) return;
   struct tpacket_stats stats;
   socklen_t len = sizeof stats;
   /* The kernel resets its counters on every read: accumulate. */

@@ -32,6 +32,7 @@ typedef struct {
   long flash_block_size;               /* overrides board */
   long flash_program_unit;             /* overrides board */
   long flash_erase_ms;                 /* file emulation: how long an erase takes */
+  const char *forwarding;              /* kernel|ports, overrides board */
   const char *watchdog;                /* device path, overrides board */
   int js_argc;                         /* arguments after the bundle, passed to JavaScript */
   char **js_argv;
@@ -77,6 +78,7 @@ struct rt_port {
   int tx_count;
   uint64_t rx_frames, tx_frames, tx_dropped, rx_csum_completed, rx_dropped;
   uint64_t kernel_drops; /* frames the kernel dropped because the receive ring was full */
+  bool kernel_owned;     /* router mode: the kernel forwards; frames from JavaScript are refused */
   /* backend */
   int fd;
   int (*flush)(rt_port *port);
@@ -85,6 +87,8 @@ struct rt_port {
 };
 
 int ports_open_packet(rt_port *port, const char *ifname);
+/* Router mode (kport.c): the interface's name, MAC, MTU and link only; no frames either way. */
+int ports_open_kernel(rt_port *port, const char *ifname);
 typedef struct {
   long delay_ms;
   bool after_tx;
@@ -138,13 +142,47 @@ void console_set_input(console_input_fn fn);
 extern const char js_prelude[];
 
 /* ---- js.c ---- */
-int js_init(const rt_options *opts, const char *board_text, const rt_flash_info *flash);
+int js_init(const rt_options *opts, const char *board_text, const rt_flash_info *flash, bool kernel_mode);
 int js_eval_bundle(const char *path);
 void js_deliver_frames(rt_port *port, const uint32_t *desc, int count);
 void js_timer_due(void);
 void js_link_changed(rt_port *port);
 void js_drain_jobs(void);
 void js_shutdown(void);
+uint8_t *js_bytes_of(JSValueConst value, size_t *len); /* Uint8Array or ArrayBuffer; NULL otherwise */
+void js_call_optional(const char *name, int argc, JSValueConst *argv);
+/* jsnet.c: router mode's `plugboardNative.net` */
+JSValue js_net_object(JSContext *ctx);
+
+/* ---- router mode: kernel sockets, addresses, ICMP echo, child processes ---- */
+#define RT_MAX_UDP 64          /* sockets open at once (DHCP, TFTP and its transfers) */
+#define RT_UDP_BUFFER 65536    /* one receive buffer shared by every socket, lent to JavaScript */
+extern uint8_t rt_udp_buffer[RT_UDP_BUFFER];
+/* udp.c: ids >= 0, or -errno. Addresses and ports in host byte order. */
+int udp_open(int port_index, int port, bool broadcast, int *bound_port);
+int udp_send(int id, const uint8_t *bytes, size_t len, uint32_t address, int port, const uint8_t *via_mac);
+void udp_close(int id);
+typedef void (*udp_receive_fn)(int id, size_t len, uint32_t from, int from_port, uint32_t to);
+void udp_set_receive(udp_receive_fn fn);
+/* netlink.c: the IPv4 addresses of the ports' interfaces, kept current from RTMGRP_IPV4_IFADDR. */
+typedef struct {
+  uint32_t ip;
+  int prefix;
+} rt_address;
+int netlink_open(void);
+int netlink_addresses(int port_index, rt_address *out, int max);
+typedef void (*addresses_changed_fn)(void);
+void netlink_set_changed(addresses_changed_fn fn);
+/* icmp.c: echo requests from the router; replies reported by sequence number. */
+int icmp_echo(uint16_t seq, uint32_t address);
+typedef void (*echo_reply_fn)(uint16_t seq, uint32_t from);
+void icmp_set_reply(echo_reply_fn fn);
+/* spawn.c: run a program (nft, cat) with stdin from bytes; its output comes back when it exits. */
+int spawn_start(uint32_t id, char *const argv[], const uint8_t *stdin_bytes, size_t stdin_len);
+void spawn_reap(void);
+int spawn_running(void);
+typedef void (*spawn_done_fn)(uint32_t id, int code, const char *out, size_t out_len, const char *err, size_t err_len);
+void spawn_set_done(spawn_done_fn fn);
 
 /* ---- log ---- */
 void rt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
