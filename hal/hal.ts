@@ -141,16 +141,33 @@ export interface UdpSocket {
   close(): void;
 }
 
+/** One phone with a live lease and a port block: the kernel keeps its ports and routes its block to it. */
+export interface NatPhone {
+  readonly ip: number;
+  /** The lease's MAC: packets with the phone's address from another MAC are dropped as spoofed. */
+  readonly mac: Uint8Array;
+  readonly firstPort: number;
+  /** Inclusive. */
+  readonly lastPort: number;
+}
+
 /** Plugboard's whole NAT policy, declared; the runtime renders it as one nftables table. */
 export interface NatTable {
-  /** The WAN's public address; undefined = not known yet (masquerade to whatever the WAN has). */
-  readonly publicAddress: number | undefined;
+  /** The WAN's address and prefix; undefined while the WAN has none (nothing is forwarded then). */
+  readonly wan: KernelAddress | undefined;
   /** The LAN subnet the phones and guests live in. */
   readonly lan: KernelAddress;
-  /** One entry per phone with a live lease: source must be `ip`, ports [firstPort, lastPort] kept. */
-  readonly phones: readonly { readonly ip: number; readonly firstPort: number; readonly lastPort: number }[];
+  readonly phones: readonly NatPhone[];
   /** Ports for guests and out-of-block traffic; never overlaps a phone block. */
   readonly guestPool: { readonly firstPort: number; readonly lastPort: number };
+  /** Ordinary NAPT (into the pool) for hosts without a block; false drops their traffic to the WAN. */
+  readonly guests: boolean;
+  /** A phone's TCP/UDP from a port outside its block: into the guest pool ('napt') or dropped. */
+  readonly phoneOutsideBlock: 'napt' | 'drop';
+  /** LAN hosts let hairpin through the public address to a phone's block. */
+  readonly hairpin: boolean;
+  /** Drop WAN packets from bogon sources (the WAN's own subnet excepted). */
+  readonly dropBogons: boolean;
   /** Clamp TCP MSS to the WAN's path MTU. */
   readonly mssClamp: boolean;
   /** The WAN MTU the clamp derives from. */

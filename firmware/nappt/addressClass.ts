@@ -2,7 +2,7 @@
 // link-local, multicast, reserved, limited broadcast), as one small table of prefixes.
 
 // Network and prefix length, flat in a typed array so the per-packet check allocates nothing.
-const BOGON_PREFIXES = new Uint32Array([
+export const BOGON_PREFIXES = new Uint32Array([
   0x00000000, 8, // 0.0.0.0/8 this network
   0x0a000000, 8, // 10/8
   0x7f000000, 8, // 127/8 loopback

@@ -5,6 +5,7 @@ import { addToMac, boardInfo, resolveFixedMac, validateBoard } from '../../../fi
 import type { BoardSpec, MacSource } from '../../../firmware/board';
 import { MissingFlash, NativeFlash } from './flash';
 import type { NativeRuntime } from './native';
+import { NativeKernelNet } from './net';
 import { NativePortAdapter } from './ports';
 import { TimerHeap } from './timers';
 
@@ -76,6 +77,7 @@ export function createNativeHal(native: NativeRuntime): NativeHal {
     () => native.now(),
     (at) => native.setWakeAt(at),
   );
+  const net = kernelNet(native, spec, timers, log);
 
   native.attach({
     frames: (portIndex, count) => byIndex[portIndex]?.deliver(descriptors, count),
@@ -85,10 +87,15 @@ export function createNativeHal(native: NativeRuntime): NativeHal {
       if (flash instanceof NativeFlash) flash.complete(id, code);
     },
     linkChange: (portIndex, up) => (byIndex[portIndex] as Port | undefined)?.onLinkChange?.(up),
+    udp: (id, length, from, fromPort, to) => net?.deliver(id, length, from, fromPort, to),
+    addresses: () => net?.addressesChanged(),
+    spawnDone: (id, code, stdout, stderr) => net?.childDone(id, code, stdout, stderr),
+    echoReply: (seq, from) => net?.echoReply(seq, from),
   });
 
   return {
-    board: boardInfo(spec),
+    // The runtime's --forwarding overrides the board's.
+    board: { ...boardInfo(spec), forwarding: native.forwarding ?? spec.forwarding },
     spec,
     ports,
     flash,
@@ -101,6 +108,7 @@ export function createNativeHal(native: NativeRuntime): NativeHal {
     randomFill: (into) => native.randomFill(into),
     reboot: () => native.reboot(),
     kernels: nativeKernels(native),
+    net,
     log,
     memoryUsed: () => native.memoryUsed(),
   };
@@ -112,4 +120,30 @@ function nativeKernels(native: NativeRuntime): Kernels | undefined {
   if (sumWords === undefined || crc32Update === undefined) return undefined;
   // C functions that ignore `this`: handed over as they are, no wrapper call per block.
   return { sumWords, crc32Update };
+}
+
+/**
+ * Router mode's sockets and NAT, when the runtime opened the ports in kernel mode. The flowtable
+ * lists the bridge's member ports, not the bridge (OpenWrt bug 9848: offload hooks physical devices).
+ */
+function kernelNet(native: NativeRuntime, spec: BoardSpec, timers: TimerHeap, log: (text: string) => void): NativeKernelNet | undefined {
+  if (native.net === undefined) return undefined;
+  const port = (name: PortName) => {
+    const raw = native.ports.find((p) => p.name === name);
+    if (raw === undefined) throw new Error(`the runtime opened no ${name} port`);
+    return raw;
+  };
+  const lan = port('lan');
+  const wan = port('wan');
+  const lanDevices = lan.interface.startsWith('br-') ? spec.ports.lan.interfaces : [lan.interface];
+  return new NativeKernelNet({
+    net: native.net,
+    portIndex: { lan: lan.index, wan: wan.index },
+    interfaces: { lan: lan.interface, wan: wan.interface },
+    flowDevices: [...lanDevices, wan.interface],
+    now: () => native.now(),
+    setTimer: (delayMs, callback) => timers.set(delayMs, callback),
+    clearTimer: (id) => timers.clear(id),
+    log,
+  });
 }

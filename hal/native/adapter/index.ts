@@ -6,6 +6,8 @@ export { createNativeHal, parseBoardText, portMac } from './hal';
 export type { NativeHal } from './hal';
 export { NativeFlash, MissingFlash } from './flash';
 export { NativePortAdapter } from './ports';
+export { NativeKernelNet, sysErrorOf } from './net';
+export { renderNatTable, renderClearTable, checkNatTable } from './nft-render';
 export { TimerHeap } from './timers';
 export { parseBringupArgs, runBringup } from './bringup';
 export type { BringupOptions } from './bringup';

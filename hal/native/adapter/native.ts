@@ -11,6 +11,29 @@ export interface NativeHandlers {
   /** A flash operation submitted with `id` finished with a SysError code (reads are filled in). */
   flashDone(id: number, code: number): void;
   linkChange(portIndex: number, up: boolean): void;
+  /** Router mode: a datagram of `length` bytes for socket `id` is in `net.receiveBuffer`. */
+  udp?(id: number, length: number, from: number, fromPort: number, to: number): void;
+  /** Router mode: the kernel's addresses changed (read them again with net.addresses). */
+  addresses?(): void;
+  /** Router mode: the child started with net.spawn(id, ...) exited. */
+  spawnDone?(id: number, code: number, stdout: string, stderr: string): void;
+  /** Router mode: an echo reply to net.echo(seq, ...) arrived from `from`. */
+  echoReply?(seq: number, from: number): void;
+}
+
+/** Router mode's kernel sockets (hal/native/src/jsnet.c). Negative numbers are -errno. */
+export interface NativeNet {
+  /** Shared by every socket: a udp() call's datagram is its first `length` bytes. */
+  readonly receiveBuffer: ArrayBuffer;
+  /** [id, bound port] or -errno. */
+  udpOpen(portIndex: number, port: number, broadcast: boolean): [number, number] | number;
+  udpSend(id: number, bytes: Uint8Array, address: number, port: number, viaMac?: Uint8Array): number;
+  udpClose(id: number): void;
+  /** [ip, prefixLength, ...] of a port's interface. */
+  addresses(portIndex: number): number[];
+  echo(seq: number, address: number): number;
+  /** Starts argv[0] (looked up in PATH) with `stdin`; spawnDone(id, ...) follows. 0 or -errno. */
+  spawn(id: number, argv: readonly string[], stdin?: Uint8Array): number;
 }
 
 export interface NativePort {
@@ -54,6 +77,10 @@ export interface NativeRuntime {
   readonly descriptors: ArrayBuffer;
   readonly flash: NativeFlashInfo | undefined;
   readonly console: { readonly device: string; readonly baud: number };
+  /** Which mode the runtime opened the ports in (absent in runtimes built before router mode). */
+  readonly forwarding?: 'kernel' | 'ports';
+  /** Router mode only. */
+  readonly net?: NativeNet;
   attach(handlers: NativeHandlers): void;
   now(): number;
   wallClock(): number | undefined;
