@@ -18,6 +18,7 @@ import { attachDhcp } from './dhcp/attach';
 import { useKernels } from './kernels';
 import { attachConsole } from './console/attach';
 import { attachNappt } from './nappt/boot';
+import { KernelStack, attachRouterNat } from './router';
 import { attachTftp } from './tftp/attach';
 
 export const FIRMWARE_NAME = 'Plugboard';
@@ -56,8 +57,10 @@ export function boot(hal: Hal, options: BootOptions = {}): Firmware {
   printBanner(hal, log);
   useKernels(hal.kernels);
 
-  // The stack sets each port's onFrame; the reactor chains onto onBatchEnd, so it comes second.
-  const stack = createStack(hal);
+  // Router mode: the kernel's stack (addresses, ARP, forwarding), served by the HAL's sockets.
+  // Ports mode: the firmware's own; it sets each port's onFrame, and the reactor chains onto
+  // onBatchEnd, so it comes second.
+  const stack = hal.net ? new KernelStack(hal.net) : createStack(hal);
   const reactor = new Reactor(hal, {
     onServiceError: (service, error) => log.error(service.name, `dispatch failed: ${describeError(error)}`),
   });
@@ -101,8 +104,9 @@ async function attachStoreServices(firmware: Firmware, options: BootOptions): Pr
   firmware.console = attachConsole(firmware, FIRMWARE_VERSION);
   // DHCP (firmware/dhcp): restores its leases from firmware.store when mounted above, then serves the LAN.
   firmware.dhcp = await attachDhcp(firmware);
-  // NAPPT (firmware/nappt) and the WAN side (firmware/wan): static address or WAN DHCP client, forwarding.
-  firmware.nappt = attachNappt(firmware);
+  // Router mode (firmware/router): the kernel forwards, the firmware programs its NAT table.
+  // Ports mode: NAPPT (firmware/nappt) and the WAN side (firmware/wan): static or DHCP, forwarding.
+  firmware.nappt = firmware.hal.net ? attachRouterNat(firmware, firmware.hal.net) : attachNappt(firmware);
   // TFTP (firmware/tftp): phone software from the store and rendered per-phone files, LAN port 69 only.
   firmware.tftp = attachTftp(firmware);
 }
@@ -145,6 +149,10 @@ function applyConfig(firmware: Firmware, config: RouterConfig, options: BootOpti
   const { stack, log } = firmware;
   const settings = settingsOf(config);
   if (!options.logLevel && isLogLevel(settings.logLevel)) log.setConsoleLevel(settings.logLevel);
+  if (firmware.hal.net) {
+    logKernelAddresses(firmware);
+    return;
+  }
   stack.setAddress('lan', { ip: settings.lan.address, prefixLength: settings.lan.prefixLength });
   log.info('lan', `address ${ipToString(settings.lan.address)}/${settings.lan.prefixLength}`);
   const wan = settings.wan;
@@ -154,6 +162,17 @@ function applyConfig(firmware: Firmware, config: RouterConfig, options: BootOpti
   } else {
     stack.setAddress('wan', undefined);
     log.info('wan', 'address from DHCP');
+  }
+}
+
+/** Router mode: OpenWrt (netifd) owns the addresses; lan.* and wan.* settings are not applied. */
+function logKernelAddresses(firmware: Firmware): void {
+  const { stack, log } = firmware;
+  const net = firmware.hal.net;
+  for (const side of PORT_NAMES) {
+    const address = stack.address(side);
+    const where = net ? net.interfaces[side] : side;
+    log.info(side, address === undefined ? `no address yet on ${where} (the kernel's)` : `address ${ipToString(address.ip)}/${address.prefixLength} on ${where} (the kernel's)`);
   }
 }
 

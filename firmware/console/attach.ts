@@ -6,9 +6,12 @@ import { TftpServer } from '../tftp/server';
 import { NapptForwarder } from '../nappt/forwarder';
 import type { WanAddressing } from '../wan/types';
 import { createConsole, type RouterConsole } from './console';
-import type { ConsoleRouter } from './router';
+import type { ConsoleRouter, NatView } from './router';
 import { dhcpView, natView, tftpView, wanView } from './views';
 import { applyLiveChanges } from '../config/apply';
+import { isRouterNat } from '../router/attach';
+import type { RouterNatAttachment } from '../router/attach';
+import { kernelNatView } from './kernel-nat-view';
 
 /** The forwarder, whether the slot holds it directly or an attachment ({ forwarder, wan }). */
 export function forwarderOf(slot: unknown): NapptForwarder | undefined {
@@ -19,6 +22,17 @@ export function forwarderOf(slot: unknown): NapptForwarder | undefined {
 
 function isWan(value: unknown): value is WanAddressing {
   return typeof value === 'object' && value !== null && typeof (value as WanAddressing).publicAddress === 'function' && typeof (value as WanAddressing).state === 'function';
+}
+
+/** One view per attachment: it keeps the last counters read and the `clear counters` baseline. */
+const kernelViews = new WeakMap<RouterNatAttachment, NatView>();
+function kernelViewOf(slot: RouterNatAttachment): NatView {
+  let view = kernelViews.get(slot);
+  if (view === undefined) {
+    view = kernelNatView(slot.programmer, slot.net, slot.wan, slot.leases);
+    kernelViews.set(slot, view);
+  }
+  return view;
 }
 
 export function consoleRouterOf(firmware: Firmware, firmwareVersion: string): ConsoleRouter {
@@ -51,7 +65,9 @@ export function consoleRouterOf(firmware: Firmware, firmwareVersion: string): Co
       return firmware.tftp instanceof TftpServer ? tftpView(firmware.tftp, () => hal.now(), () => stack.address('lan')?.ip) : undefined;
     },
     get nat() {
-      const forwarder = forwarderOf(firmware.nappt);
+      const slot = firmware.nappt;
+      if (isRouterNat(slot)) return kernelViewOf(slot);
+      const forwarder = forwarderOf(slot);
       return forwarder ? natView(forwarder) : undefined;
     },
     get wan() {

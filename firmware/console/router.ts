@@ -28,6 +28,8 @@ export interface TftpView {
 }
 
 export interface NatView {
+  /** Router mode: read the kernel's counters before statusLines (they come from another process). */
+  refresh?(): Promise<void>;
   /** Lines for `show nat`: phone blocks in use, NAPT mappings, public address. */
   statusLines(): string[];
   counters(): Record<string, number>;

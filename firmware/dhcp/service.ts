@@ -34,6 +34,8 @@ export class DhcpService implements Service {
   private serverPort: UdpEndpoint | undefined;
   private clientPort: UdpEndpoint | undefined;
   private closed = false;
+  /** Router mode: resolves once the kernel routes the phones' blocks; ACKs wait for it. */
+  private ackGate: (() => Promise<void>) | undefined;
 
   constructor(config: DhcpConfig, private readonly options: DhcpServiceOptions) {
     this.server = new DhcpServer(config, options.randomU32);
@@ -75,6 +77,11 @@ export class DhcpService implements Service {
   refreshNetwork(): void {
     const address = this.options.stack.address('lan');
     this.server.setNetwork(address ? { ip: address.ip, prefixLength: address.prefixLength, mac: this.options.lanMac } : undefined);
+  }
+
+  /** Hold every ACK until `gate()` resolves (router mode: the NAT rules for its block are in place). */
+  setAckGate(gate: (() => Promise<void>) | undefined): void {
+    this.ackGate = gate;
   }
 
   configure(config: DhcpConfig): void {
@@ -170,6 +177,7 @@ export class DhcpService implements Service {
         }
       }
     }
+    if (this.ackGate) await this.ackGate();
     if (this.closed) return;
     this.perform(this.server.persisted(ticket, ok, this.options.now()));
   }

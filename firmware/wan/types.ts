@@ -6,7 +6,8 @@ export interface WanState {
   readonly prefixLength: number;
   readonly gateway: number | undefined;
   readonly dns: readonly number[];
-  readonly source: 'static' | 'dhcp';
+  /** 'kernel': router mode, the address OpenWrt's netifd gave the WAN interface. */
+  readonly source: 'static' | 'dhcp' | 'kernel';
   /** DHCP only: the server that granted the lease and when it ends (monotonic ms). */
   readonly server?: number;
   readonly leaseExpiresAt?: number;

@@ -40,6 +40,12 @@ export interface RigOptions {
   readonly runtime?: readonly string[];
   readonly bundle?: string;
   readonly board?: string;
+  /**
+   * 'kernel': router mode. The rig gives lan0/wan0 their addresses and turns on forwarding in the
+   * router namespace (netifd's job on OpenWrt); the runtime serves on kernel sockets and programs
+   * nftables. 'ports' (default): the runtime owns the raw ports.
+   */
+  readonly forwarding?: 'kernel' | 'ports';
   /** Router survives this process (rig made by hand with `rig.ts up`). */
   readonly detached?: boolean;
 }
@@ -140,6 +146,11 @@ export class Rig {
     must(this.switchNs, ['ip', 'link', 'set', 'r-lan', 'up']);
     must(this.routerNs, ['ip', 'link', 'set', 'lan0', 'up']);
     must(this.routerNs, ['ip', 'link', 'set', 'wan0', 'up']);
+    if (this.options.forwarding === 'kernel') {
+      must(this.routerNs, ['ip', 'addr', 'add', `${this.lanAddress}/${this.lanPrefix}`, 'dev', 'lan0']);
+      must(this.routerNs, ['ip', 'addr', 'add', `${this.wanAddress}/${this.wanPrefix}`, 'dev', 'wan0']);
+      must(this.routerNs, ['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+    }
     must(this.wanNs, ['ip', 'addr', 'add', `${this.wanHostAddress}/${this.wanPrefix}`, 'dev', 'eth0']);
     must(this.wanNs, ['ip', 'link', 'set', 'eth0', 'up']);
     this.saveState();
@@ -241,6 +252,7 @@ export class Rig {
       '--wan', 'wan0',
       '--flash', this.flashFile,
       '--console', `pty:${this.consolePath}`,
+      ...(this.options.forwarding === 'kernel' ? ['--forwarding', 'kernel'] : []),
       ...extraRuntimeArgs,
       this.options.bundle ?? BUNDLE,
       '--',

@@ -86,9 +86,10 @@ export function showCommands(ctx: CommandContext): CommandNode[] {
     {
       word: 'leases',
       help: 'DHCP leases: address, MAC, class, port block, time left',
-      run: (_a, io) => {
+      run: async (_a, io) => {
         const all = leases();
         if (!all) return missing(io, 'DHCP');
+        await r.nat?.refresh?.();
         const now = r.now();
         const rows = all.map((l) => [ipToString(l.ip), macToString(l.mac), l.phoneClass ?? 'guest', blockText(l), duration(l.expiresAt - now)]);
         for (const line of table(['Address', 'MAC', 'Class', 'Ports', 'Expires'], rows)) io.print(line);
@@ -98,9 +99,10 @@ export function showCommands(ctx: CommandContext): CommandNode[] {
     {
       word: 'phones',
       help: 'Admitted phones: block, boot file, what they fetched, their traffic',
-      run: (_a, io) => {
+      run: async (_a, io) => {
         const all = leases();
         if (!all) return missing(io, 'DHCP');
+        await r.nat?.refresh?.();
         const phones = all.filter((l) => l.phoneClass !== undefined);
         const rows = phones.map((l) => [ipToString(l.ip), macToString(l.mac), l.phoneClass as string, blockText(l), l.bootFile ?? '-', r.tftp?.phoneProgress?.(l.ip) ?? '-', r.nat?.phoneTraffic?.(l.ip) ?? '-']);
         for (const line of table(['Address', 'MAC', 'Class', 'Ports', 'Boot file', 'TFTP', 'Traffic'], rows)) io.print(line);
@@ -110,8 +112,9 @@ export function showCommands(ctx: CommandContext): CommandNode[] {
     {
       word: 'nat',
       help: 'NAPPT: public address, phone blocks, NAPT mappings',
-      run: (_a, io) => {
+      run: async (_a, io) => {
         if (!r.nat) return missing(io, 'NAPPT');
+        await r.nat.refresh?.();
         for (const line of r.nat.statusLines()) io.print(line);
       },
     },
