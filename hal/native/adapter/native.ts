@@ -32,6 +32,8 @@ export interface NativeNet {
   /** [ip, prefixLength, ...] of a port's interface. */
   addresses(portIndex: number): number[];
   echo(seq: number, address: number): number;
+  /** Deletes the conntrack entries whose original or reply source is `address`: how many, or -errno. */
+  forgetFlows(address: number): number;
   /** Starts argv[0] (looked up in PATH) with `stdin`; spawnDone(id, ...) follows. 0 or -errno. */
   spawn(id: number, argv: readonly string[], stdin?: Uint8Array): number;
 }

@@ -7,7 +7,7 @@ import { encodeUtf8 } from '../../../firmware/util/text';
 import type { NativeNet } from './native';
 import { accumulate, countFlows, emptyCounters, natCountersFrom, parseNftCounters } from './nft-counters';
 import type { ParsedCounters } from './nft-counters';
-import { TABLE_NAME, renderClearTable, renderNatTable } from './nft-render';
+import { TABLE_NAME, dotted, renderClearTable, renderNatTable } from './nft-render';
 import type { RenderOptions } from './nft-render';
 
 const ERRNO_TO_SYS: Record<number, SysError> = {
@@ -242,8 +242,26 @@ export class NativeKernelNet implements KernelNet {
       this.options.log(`nat: the kernel refused the ${table.offload} flowtable (${result.stderr.trim().split('\n')[0] ?? ''}); forwarding without offload`);
       result = await this.run(['nft', '-f', '-'], renderNatTable({ ...table, offload: 'none' }, this.render));
     }
-    if (result.code === 0) this.lastTable = table;
+    if (result.code === 0) {
+      this.cutOff(this.lastTable, table);
+      this.lastTable = table;
+    }
     return this.resultOf(result, started);
+  }
+
+  /**
+   * A phone that left the table (lease ended, block released) or changed block loses its flows:
+   * conntrack would otherwise keep translating them with the old block.
+   */
+  private cutOff(before: NatTable | undefined, after: NatTable): void {
+    if (before === undefined) return;
+    const kept = new Map(after.phones.map((p) => [p.ip, p]));
+    for (const phone of before.phones) {
+      const now = kept.get(phone.ip);
+      if (now !== undefined && now.firstPort === phone.firstPort && now.lastPort === phone.lastPort) continue;
+      const removed = this.net.forgetFlows(phone.ip);
+      if (removed < 0) this.options.log(`nat: could not end the flows of ${dotted(phone.ip)} (errno ${-removed})`);
+    }
   }
 
   /** Keeps what the table about to be replaced counted, for the phones that stay. */

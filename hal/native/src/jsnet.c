@@ -62,6 +62,12 @@ static JSValue fn_echo(JSContext *c, JSValueConst this, int argc, JSValueConst *
   return JS_NewInt32(c, icmp_echo((uint16_t)seq, address));
 }
 
+static JSValue fn_forget_flows(JSContext *c, JSValueConst this, int argc, JSValueConst *argv) {
+  uint32_t address;
+  if (argc < 1 || JS_ToUint32(c, &address, argv[0])) return JS_ThrowTypeError(c, "forgetFlows(address)");
+  return JS_NewInt32(c, conntrack_forget(address));
+}
+
 #define MAX_ARGS 16
 static JSValue fn_spawn(JSContext *c, JSValueConst this, int argc, JSValueConst *argv) {
   uint32_t id, count;
@@ -127,5 +133,6 @@ JSValue js_net_object(JSContext *c) {
   set_fn(net, "addresses", fn_addresses, 1);
   set_fn(net, "echo", fn_echo, 2);
   set_fn(net, "spawn", fn_spawn, 3);
+  set_fn(net, "forgetFlows", fn_forget_flows, 1);
   return net;
 }

@@ -177,6 +177,8 @@ void netlink_set_changed(addresses_changed_fn fn);
 int icmp_echo(uint16_t seq, uint32_t address);
 typedef void (*echo_reply_fn)(uint16_t seq, uint32_t from);
 void icmp_set_reply(echo_reply_fn fn);
+/* conntrack.c: delete the flows whose original or reply source is `address`; count or -errno. */
+int conntrack_forget(uint32_t address);
 /* spawn.c: run a program (nft, cat) with stdin from bytes; its output comes back when it exits. */
 int spawn_start(uint32_t id, char *const argv[], const uint8_t *stdin_bytes, size_t stdin_len);
 void spawn_reap(void);
