@@ -14,7 +14,7 @@ import {
   ipListValue, portParamsValue, readU32Value, subOptionsValue, textValue, u16Value, u32Value,
 } from '../wire/dhcp-options';
 import { admit, compileClasses, type CompiledClass } from './admission';
-import { rawOptionBytes, type DhcpConfig, type PhoneClass } from './config';
+import { DNS_ROUTER, rawOptionBytes, type DhcpConfig, type PhoneClass } from './config';
 import {
   META_KEY, SHARD_SLOTS, decodeMeta, decodeShard, encodeMeta, encodeShard, isRecordError, shardKey, type BindingRecord,
 } from './lease-record';
@@ -745,12 +745,15 @@ export class DhcpServer implements LeaseDirectory {
   ): { offered: Map<number, Uint8Array>; always: number[]; file: string | undefined } {
     const network = this.network as DhcpNetwork;
     const offered = new Map<number, Uint8Array>();
-    const always: number[] = [Opt.SUBNET_MASK, Opt.ROUTER, Opt.DNS];
+    const always: number[] = [Opt.SUBNET_MASK, Opt.ROUTER];
     offered.set(Opt.SUBNET_MASK, u32Value(prefixMask(network.prefixLength)));
     const router = this.config.router === 'auto' ? network.ip : (parseIp(this.config.router) ?? network.ip);
     offered.set(Opt.ROUTER, ipListValue([router]));
-    const dns = this.config.dns.length > 0 ? this.config.dns.map((text) => parseIp(text) ?? 0) : [network.ip];
-    offered.set(Opt.DNS, ipListValue(dns));
+    // Only servers the owner named: a phone told of a DNS server that is not there fails its lookups.
+    if (this.config.dns.length > 0) {
+      offered.set(Opt.DNS, ipListValue(this.config.dns.map((text) => (text === DNS_ROUTER ? network.ip : (parseIp(text) ?? 0)))));
+      always.push(Opt.DNS);
+    }
     if (this.config.ntp.length > 0) {
       offered.set(Opt.NTP, ipListValue(this.config.ntp.map((text) => parseIp(text) ?? 0)));
       always.push(Opt.NTP);

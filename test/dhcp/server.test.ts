@@ -35,7 +35,7 @@ test('DORA: a phone is probed, offered, and ACKed only once its binding is on fl
   assert.is(r.t2, 3150);
   assert.is(r.mask, 0xffffff00);
   assert.equal(r.routers, [ROUTER_IP]);
-  assert.equal(r.dns, [ROUTER_IP]);
+  assert.is(r.dns, undefined, 'dhcp.dns none: no DNS server is named');
   assert.is(r.tftpName, '192.168.1.1');
   assert.equal(r.tftpServers, [ROUTER_IP]);
   assert.is(r.bootFile, 'y000000000000.cfg');
