@@ -3,7 +3,7 @@
 // REBINDING, DECLINE, RELEASE, INFORM, offer lapse, lease expiry, reservations, reply addressing.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MessageType, Opt, FLAG_BROADCAST } from '../../firmware/wire/dhcp';
+import { MessageType, FLAG_BROADCAST } from '../../firmware/wire/dhcp';
 import { Harness, ROUTER_IP, ip, testConfig, type Sent } from './harness';
 import { TestClient, macOf, type Reply } from './client';
 import type { LeaseEvent } from '../../firmware/dhcp/types';
@@ -259,17 +259,6 @@ test('a storm of new phones: every DISCOVER up to the offer cap is probed at onc
   const offers = h.answerProbes(500);
   assert.is(offers.filter((s) => s.reply.type === MessageType.OFFER).length, 40);
   assert.is(new Set(offers.map((s) => s.reply.yiaddr)).size, 40);
-});
-
-test('client identifier (61) keys the lease and is echoed', () => {
-  const h = new Harness();
-  const id = Uint8Array.of(1, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff);
-  const a = new TestClient(macOf(18), { ...YEALINK, clientId: id });
-  const ack = dora(h, a, 0);
-  assert.equal(Array.from(ack.message.options.get(Opt.CLIENT_ID)!), Array.from(id));
-  // Same client id from another NIC: same lease.
-  const b = new TestClient(macOf(19), { ...YEALINK, clientId: id });
-  only(h.send(b.initReboot(ack.yiaddr), 100), MessageType.ACK);
 });
 
 test('maximum message size (57) is respected: options that do not fit are left out whole', () => {
