@@ -1059,6 +1059,8 @@ export class DhcpServer implements LeaseDirectory {
     for (const lease of Array.from(this.byKey.values())) {
       if (lease.state === 'offered' && lease.expiresAt <= now) this.lapseOffer(lease, now);
       else if (lease.state === 'bound' && lease.expiresAt <= now) {
+        // Said aloud: a phone that stops renewing loses its calls' inbound path.
+        out.push({ kind: 'log', level: 'info', text: `${this.describe(lease)} expired (not renewed)` });
         lease.state = 'expired';
         this.blocks.end(lease.key, now);
         this.emitEvent('expired', lease);

@@ -7,6 +7,7 @@ import { MessageType, FLAG_BROADCAST } from '../../firmware/wire/dhcp';
 import { Harness, ROUTER_IP, ip, testConfig, type Sent } from './harness';
 import { TestClient, macOf, type Reply } from './client';
 import type { LeaseEvent } from '../../firmware/dhcp/types';
+import { ipToString } from '../../firmware/util/ipv4';
 
 const YEALINK = { vendorClass: 'yealink SIP-T46G 28.83.0.50' };
 
@@ -213,9 +214,11 @@ test('an offer not taken lapses at exactly offerHold; a lease expires at exactly
   assert.is(h.server.pollAt(), 40_010 + 600_000);
   h.dispatch(640_009);
   assert.ok(h.server.byIp(ack.yiaddr));
+  const logged = h.logs.length;
   h.dispatch(640_010);
   assert.is(h.server.byIp(ack.yiaddr), undefined);
   assert.equal(events.map((e) => e.kind), ['bound', 'expired']);
+  assert.equal(h.logs.slice(logged), [`00:15:65:00:00:0e (yealink) ${ipToString(ack.yiaddr)} ports 16384-16447 expired (not renewed)`], 'the expiry is logged');
   // The expired client INIT-REBOOTs later: its address is still its own.
   only(h.send(a.initReboot(ack.yiaddr), 700_000), MessageType.ACK);
 });
