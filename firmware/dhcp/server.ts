@@ -849,21 +849,41 @@ export class DhcpServer implements LeaseDirectory {
   clearLeases(now: number): { count: number; outputs: DhcpOutput[] } {
     const out: DhcpOutput[] = [];
     let count = 0;
-    for (const lease of Array.from(this.byKey.values())) {
-      if (lease.state === 'bound' || lease.state === 'offered') count++;
-      const wasBound = lease.state === 'bound';
-      this.blocks.end(lease.key, now, true);
-      lease.state = 'idle';
-      if (wasBound) this.emitEvent('released', lease);
-      this.forget(lease);
-    }
-    this.offersPhone = 0;
-    this.offersGuest = 0;
+    for (const lease of Array.from(this.byKey.values())) if (this.clearOne(lease, now)) count++;
     this.heldAcks = [];
     this.dueDirty = true;
     out.push({ kind: 'log', level: 'info', text: `${count} lease(s) cleared` });
     this.startFlush(out);
     return { count, outputs: out };
+  }
+
+  /**
+   * Forget the lease of one address or MAC (console `lease clear <address|mac>`), as clearLeases
+   * does for all. Undefined `cleared` when no client holds or held it.
+   */
+  clearLease(which: { readonly ip: number } | { readonly mac: Uint8Array }, now: number): { cleared: string | undefined; outputs: DhcpOutput[] } {
+    const out: DhcpOutput[] = [];
+    const lease = 'ip' in which ? this.byIpMap.get(which.ip) : this.byKey.get(macKey(which.mac));
+    if (!lease) return { cleared: undefined, outputs: out };
+    const cleared = this.describe(lease);
+    this.heldAcks = this.heldAcks.filter((held) => held.lease !== lease);
+    this.clearOne(lease, now);
+    this.dueDirty = true;
+    out.push({ kind: 'log', level: 'info', text: `${cleared} cleared` });
+    this.startFlush(out);
+    return { cleared, outputs: out };
+  }
+
+  /** Forget one lease: its block is quarantined ownerless, NAPPT hears 'released'. True when it was live. */
+  private clearOne(lease: Lease, now: number): boolean {
+    const live = lease.state === 'bound' || lease.state === 'offered';
+    if (lease.state === 'offered') this.adjustOffers(lease, -1);
+    const wasBound = lease.state === 'bound';
+    this.blocks.end(lease.key, now, true);
+    lease.state = 'idle';
+    if (wasBound) this.emitEvent('released', lease);
+    this.forget(lease);
+    return live;
   }
 
   // ---------------------------------------------------------------- probes

@@ -155,6 +155,32 @@ test('clearing leases: released events, blocks quarantined, table written; a uni
   assert.not.equal(again.portParams, ack.portParams);
 });
 
+test('clearing one lease by address or by MAC leaves the others alone', () => {
+  const h = new Harness();
+  const events: LeaseEvent[] = [];
+  h.server.subscribe((event) => events.push(event));
+  const [a, b, c] = [41, 42, 43].map((n) => new TestClient(macOf(n), YEALINK));
+  const [ackA, ackB, ackC] = [a, b, c].map((client, i) => dora(h, client, i * 100));
+  const writes = h.writes;
+  const byIp = h.server.clearLease({ ip: ackA.yiaddr }, 1000);
+  h.run(byIp.outputs, 1000);
+  assert.is(byIp.cleared, `00:15:65:00:00:29 (yealink) ${ipToString(ackA.yiaddr)} ports 16384-16447`);
+  assert.is(h.writes, writes + 1, 'the table is written');
+  const byMac = h.server.clearLease({ mac: macOf(42) }, 1100);
+  h.run(byMac.outputs, 1100);
+  assert.match(byMac.cleared!, /^00:15:65:00:00:2a /);
+  assert.equal(h.server.clearLease({ ip: ip('192.168.1.190') }, 1200), { cleared: undefined, outputs: [] });
+  assert.equal(h.server.clearLease({ mac: macOf(44) }, 1200), { cleared: undefined, outputs: [] });
+  assert.equal(events.map((e) => e.kind), ['bound', 'bound', 'bound', 'released', 'released']);
+  assert.is(h.server.byIp(ackA.yiaddr), undefined);
+  assert.is(h.server.byIp(ackB.yiaddr), undefined);
+  assert.is(h.server.byPublicPort(ackA.portParams!.psid * 64), undefined, 'its block has no owner now');
+  assert.is(h.server.byIp(ackC.yiaddr)?.block?.psid, ackC.portParams!.psid, 'the third phone keeps its lease');
+  only(h.send(a.renew(ackA.yiaddr), 2000, { broadcast: false, srcIp: ackA.yiaddr }), MessageType.NAK);
+  only(h.send(c.renew(ackC.yiaddr), 2000, { broadcast: false, srcIp: ackC.yiaddr }), MessageType.ACK);
+  assert.ok(h.logs.includes(`${byIp.cleared} cleared`));
+});
+
 test('DECLINE: the address is quarantined and another one offered next time, the block stays', () => {
   const h = new Harness();
   const phone = new TestClient(macOf(10), YEALINK);
