@@ -12,6 +12,8 @@ export type Outcome = { readonly ok: true; readonly message: string } | { readon
 export interface DhcpView {
   /** Drop every lease (phones re-DHCP); resolves with how many went. Absent: not supported. */
   clearLeases: (() => number | Promise<number>) | undefined;
+  /** Drop the lease of one address or MAC; whose it was (for the console), undefined when none. */
+  clearLease?: (which: { readonly ip: number } | { readonly mac: Uint8Array }) => string | undefined;
   counters(): Record<string, number>;
   clearCounters(): void;
 }

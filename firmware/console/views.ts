@@ -15,6 +15,7 @@ export function dhcpView(service: DhcpService): DhcpView {
   const clearable = service as DhcpService & { clearLeases?: () => number | Promise<number> };
   return {
     clearLeases: typeof clearable.clearLeases === 'function' ? () => (clearable.clearLeases as () => number | Promise<number>)() : undefined,
+    clearLease: (which) => service.clearLease(which),
     counters: () => server.counters(),
     clearCounters: () => server.clearCounters(),
   };

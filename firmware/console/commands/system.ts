@@ -7,6 +7,7 @@ import { ipArg, intArg, wordArg } from './argTypes';
 import { bytes, duration } from './format';
 import { hexOf, imageList, usedBy } from './show';
 import type { CommandContext } from './context';
+import { leaseCommand } from './lease';
 
 const yes = (answer: string) => /^(y|yes)$/i.test(answer.trim());
 
@@ -96,23 +97,6 @@ export function systemCommands(ctx: CommandContext): CommandNode[] {
           }
           const outcome = r.tftp.openUploadWindow(host, a.name as string | undefined, (a.minutes as number | undefined) ?? 10);
           io.print(outcome.ok ? outcome.message : `% Upload window not opened: ${outcome.reason}`);
-        },
-      },
-    ],
-  };
-
-  const lease: CommandNode = {
-    word: 'lease',
-    help: 'DHCP leases',
-    children: [
-      {
-        word: 'clear',
-        help: 'Drop every lease (phones get new ones when they renew or reboot)',
-        run: async (_a, io) => {
-          if (!r.dhcp) return io.print('% DHCP is not running');
-          if (!r.dhcp.clearLeases) return io.print('% This DHCP server cannot clear leases; they end at their expiry');
-          const count = await r.dhcp.clearLeases();
-          io.print(`Cleared ${count} leases`);
         },
       },
     ],
@@ -210,7 +194,7 @@ export function systemCommands(ctx: CommandContext): CommandNode[] {
     },
   };
 
-  return [image, lease, save, reload, factoryReset, ping, clear, logout, help];
+  return [image, leaseCommand(ctx), save, reload, factoryReset, ping, clear, logout, help];
 }
 
 const HELP_TEXT = [
