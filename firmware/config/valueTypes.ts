@@ -132,6 +132,29 @@ export const ipListType: ValueType = {
   format: (value) => (value === '' ? 'none' : String(value)),
 };
 
+/**
+ * DNS servers for the LAN: `none`, or up to 8 of addresses and the word `router` (the router's
+ * LAN address, resolved when the lease is built: only true where something on the router answers).
+ */
+export const dnsServersType: ValueType = {
+  syntax: "A.B.C.D|router[,...] or none",
+  parse(text) {
+    if (text === 'none') return ok('');
+    const parts = text.split(',');
+    if (parts.length > 8) return bad('at most 8 servers');
+    const out: string[] = [];
+    for (const part of parts) {
+      const ip = parseIp(part);
+      const server = part.toLowerCase() === 'router' ? 'router' : ip === undefined ? undefined : ipToString(ip);
+      if (server === undefined) return bad(`'${part}' is not an IPv4 address or 'router'`);
+      if (out.includes(server)) return bad(`'${server}' listed twice`);
+      out.push(server);
+    }
+    return ok(out.join(','));
+  },
+  format: (value) => (value === '' ? 'none' : String(value)),
+};
+
 /** Comma-separated port ranges `first-last` (or single ports), or `none`. */
 export const portRangesType: ValueType = {
   syntax: 'FIRST-LAST[,FIRST-LAST...] or none',
