@@ -31,6 +31,8 @@ test('errors say which word is wrong and why', () => {
   assert.match(rig.command('show version now')[0], /Unexpected 'now' \(word 3\): 'show version' takes nothing more/);
   assert.match(rig.command('set hostname "unterminated')[0], /Unterminated quote/);
   assert.match(rig.command('phone-class acme block-size 100')[0], /Invalid <size> '100' \(word 4\): not a power of two/);
+  assert.match(rig.command('phone-class acme block-size 99999999999')[0], /Invalid <size> '99999999999' \(word 4\): out of range 2-32768/);
+  assert.match(rig.command('set lan.prefix 99999999999')[0], /Invalid <value> '99999999999' \(word 3\): out of range 8-30/);
   assert.ok(configEquals(rig.instance().router.config.current, DEFAULT_CONFIG), 'nothing changed');
 });
 
