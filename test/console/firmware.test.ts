@@ -63,6 +63,9 @@ test('with phones running: show leases, phones, nat, tftp, stats, status, log; e
   const stats = await command('show stats');
   assert.match(stats.join('\n'), /^stack:/m);
   assert.match(stats.join('\n'), /dhcp\.rx\.discover +\d+/);
+  // DHCP's address probes are the router's own echo requests, named as such (nobody typed ping).
+  assert.match(stats.join('\n'), /icmp\.echo-request-sent +[1-9]/);
+  assert.not.match(stats.join('\n'), /\bping\./);
 
   const log = await command('show log info');
   assert.match(log.join('\n'), /info +dhcp: .*yealink.* bound/);
