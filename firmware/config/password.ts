@@ -5,6 +5,8 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { encodeUtf8 } from '../util/text';
+import { bytesToHex, hexToBytes } from '../util/hex';
+import type { ValueType } from './valueTypes';
 
 export const PASSWORD_ITERATIONS = 512;
 /** Iterations per slice: ~4 ms under QuickJS on x86-64, a few tens of ms on a slow router. */
@@ -13,19 +15,8 @@ const SALT_BYTES = 16;
 const HASH_BYTES = 32;
 const PREFIX = 'pbkdf2-sha256';
 const MAX_ITERATIONS = 100000;
-
-function toHex(bytes: Uint8Array): string {
-  let text = '';
-  for (const b of bytes) text += (b < 16 ? '0' : '') + b.toString(16);
-  return text;
-}
-
-function fromHex(text: string): Uint8Array | undefined {
-  if (!/^([0-9a-f]{2})+$/.test(text)) return undefined;
-  const out = new Uint8Array(text.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(i * 2, i * 2 + 2), 16);
-  return out;
-}
+const MIN_SALT_BYTES = 8;
+const MAX_SALT_BYTES = 64;
 
 /** PBKDF2-HMAC-SHA256 with a 32-byte output (one block, RFC 8018 5.2), computed a slice at a time. */
 export class Pbkdf2Work {
@@ -74,20 +65,35 @@ interface ParsedHash {
   readonly hash: Uint8Array;
 }
 
-function parseHash(text: string): ParsedHash | undefined {
+const FORMAT = `${PREFIX}$<iterations>$<salt hex>$<hash hex>`;
+
+/** The stored form, or why it is not one (so a mistyped hash is refused instead of locking the console). */
+function parseHash(text: string): ParsedHash | string {
   const parts = text.split('$');
-  if (parts.length !== 4 || parts[0] !== PREFIX || !/^\d{1,7}$/.test(parts[1])) return undefined;
-  const iterations = Number(parts[1]);
-  const salt = fromHex(parts[2]);
-  const hash = fromHex(parts[3]);
+  if (parts.length !== 4 || parts[0] !== PREFIX) return `not a password hash (${FORMAT}); use 'set console.password <secret>'`;
+  const iterations = /^\d{1,7}$/.test(parts[1]) ? Number(parts[1]) : 0;
   // Bounded so a pasted hash cannot make each login attempt run for minutes.
-  if (iterations < 1 || iterations > MAX_ITERATIONS || !salt || salt.length < 8 || !hash || hash.length !== HASH_BYTES) return undefined;
+  if (iterations < 1 || iterations > MAX_ITERATIONS) return `iterations must be 1-${MAX_ITERATIONS}`;
+  const salt = hexToBytes(parts[2]);
+  if (!salt || salt.length < MIN_SALT_BYTES || salt.length > MAX_SALT_BYTES) return `salt must be ${MIN_SALT_BYTES}-${MAX_SALT_BYTES} bytes of hex`;
+  const hash = hexToBytes(parts[3]);
+  if (!hash || hash.length !== HASH_BYTES) return `hash must be ${HASH_BYTES} bytes (${HASH_BYTES * 2} hex digits)`;
   return { iterations, salt, hash };
 }
 
 export function isPasswordHash(text: string): boolean {
-  return parseHash(text) !== undefined;
+  return typeof parseHash(text) !== 'string';
 }
+
+/** The configuration type of `console.password-hash`: only a hash a password can match. */
+export const passwordHashType: ValueType = {
+  syntax: `HASH (${FORMAT})`,
+  parse(text) {
+    const parsed = parseHash(text);
+    return typeof parsed === 'string' ? { ok: false, reason: parsed } : { ok: true, value: text };
+  },
+  format: (value) => String(value),
+};
 
 /** Creating a hash: step() until true, then hash(). */
 export class PasswordHashing {
@@ -105,7 +111,7 @@ export class PasswordHashing {
 
   /** `pbkdf2-sha256$<iterations>$<salt hex>$<hash hex>`. */
   hash(): string {
-    return `${PREFIX}$${this.iterations}$${toHex(this.salt)}$${toHex(this.work.result())}`;
+    return `${PREFIX}$${this.iterations}$${bytesToHex(this.salt)}$${bytesToHex(this.work.result())}`;
   }
 }
 
@@ -115,7 +121,8 @@ export class PasswordCheck {
   private readonly work: Pbkdf2Work | undefined;
 
   constructor(password: string, stored: string) {
-    this.parsed = parseHash(stored);
+    const parsed = parseHash(stored);
+    this.parsed = typeof parsed === 'string' ? undefined : parsed;
     this.work = this.parsed ? new Pbkdf2Work(password, this.parsed.salt, this.parsed.iterations) : undefined;
   }
 

@@ -6,7 +6,7 @@ import { ipToString } from '../../util/ipv4';
 import { macToString } from '../../util/mac';
 import { formatLogEntry, type LogLevel } from '../../log';
 import type { LeaseInfo } from '../../dhcp/types';
-import { runningConfigLines } from './runningConfig';
+import { runningConfigLines, WITH_PASSWORD } from './runningConfig';
 import { choiceArg, wordArg } from './argTypes';
 import { bytes, counterLines, duration, table } from './format';
 import { describe, type CommandContext } from './context';
@@ -38,6 +38,10 @@ export function showCommands(ctx: CommandContext): CommandNode[] {
       io.print(`${name}:`);
       for (const line of Object.keys(shown).length > 0 ? counterLines(shown) : ['  (all zero)']) io.print(line);
     }
+  };
+
+  const printRunningConfig = (io: CommandIO, withPassword: boolean) => {
+    for (const line of runningConfigLines(r.config.current, getValue(r.config.current, 'hostname') as string, withPassword)) io.print(line);
   };
 
   const show: CommandNode[] = [
@@ -147,10 +151,9 @@ export function showCommands(ctx: CommandContext): CommandNode[] {
     },
     {
       word: 'running-config',
-      help: 'The configuration as commands (paste it into a router to copy it)',
-      run: (_a, io) => {
-        for (const line of runningConfigLines(r.config.current, getValue(r.config.current, 'hostname') as string)) io.print(line);
-      },
+      help: 'The configuration as commands (paste it into a router to copy it); the password hash is left out',
+      children: [{ word: WITH_PASSWORD, help: 'Include the console password hash', run: (_a, io) => printRunningConfig(io, true) }],
+      run: (_a, io) => printRunningConfig(io, false),
     },
     {
       word: 'config',
