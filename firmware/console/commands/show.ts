@@ -64,6 +64,7 @@ export function showCommands(ctx: CommandContext): CommandNode[] {
         const reload = r.config.needReload();
         if (reload.length > 0) io.print(`Needs reload      ${reload.join(', ')}`);
         if (ctx.candidate) io.print('Configure mode    open (end applies, abort drops)');
+        if (ctx.session.recoveredAtBoot) io.print('Console           logged in by password recovery at boot');
         for (const problem of ctx.problems()) io.print(`Config ${problem.severity.padEnd(11)}${describe(problem)}`);
         if (r.store) {
           const u = r.store.usage();
