@@ -21,11 +21,18 @@ export interface DhcpView {
 export interface TftpView {
   /** Lines for `show tftp`: transfers in progress, totals, the upload window. */
   statusLines(): string[];
-  /** Accept one upload from `host` (LAN) for `minutes`, stored as `name` (or the name it sends). */
+  /**
+   * Accept uploads from `host` (LAN) for `minutes`, only of `name` when given (checked like a
+   * request name). Other windows stay open; the same host and name again moves its closing time.
+   */
   openUploadWindow(host: number, name: string | undefined, minutes: number): Outcome;
+  /** The open upload windows, numbered, for `image upload`. */
+  uploadWindowLines(): string[];
+  /** Close one upload window by its number, or all of them. */
+  cancelUploadWindow(which: number | 'all'): Outcome;
   counters(): Record<string, number>;
   clearCounters(): void;
-  /** Per phone (by IP): what it fetched, for `show phones`. */
+  /** Per phone (by IP): what it fetched lately, when, and whether it finished, for `show phones`. */
   phoneProgress?(ip: number): string | undefined;
 }
 
