@@ -7,7 +7,8 @@ import { NapptForwarder } from '../nappt/forwarder';
 import type { WanAddressing } from '../wan/types';
 import { createConsole, type RouterConsole } from './console';
 import type { ConsoleRouter } from './router';
-import { dhcpView, natView, tftpView, wanView } from './views';
+import { dhcpView, natView, wanView } from './views';
+import { tftpView } from './tftpView';
 import { applyLiveChanges } from '../config/apply';
 
 /** The forwarder, whether the slot holds it directly or an attachment ({ forwarder, wan }). */

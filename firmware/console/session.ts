@@ -137,11 +137,12 @@ export class ConsoleSession implements Service {
   private editorByte(byte: number): void {
     const action = this.editor.feedByte(byte);
     if (!action) return;
+    if (action.kind === 'refused') this.writeText(`% Refused: ${action.reason}; ${this.state === 'login' ? 'not checked' : 'nothing was run'}.\r\n`);
     if (this.askResolve) {
-      if (action.kind === 'submit' || action.kind === 'interrupt' || action.kind === 'eof') {
+      if (action.kind === 'submit' || action.kind === 'interrupt' || action.kind === 'eof' || action.kind === 'refused') {
         const resolve = this.askResolve;
         this.askResolve = undefined;
-        resolve(action.kind === 'submit' ? action.line : '');
+        resolve(action.kind === 'submit' ? action.line : ''); // a refused answer is no answer
       } else if (action.kind === 'help') {
         this.editor.redraw();
       }
@@ -149,7 +150,7 @@ export class ConsoleSession implements Service {
     }
     if (this.state === 'login') {
       if (action.kind === 'submit') this.checkPassword(action.line);
-      else if (action.kind === 'interrupt') this.editor.start('Password: ', true);
+      else if (action.kind === 'interrupt' || action.kind === 'refused') this.editor.start('Password: ', true);
       return;
     }
     switch (action.kind) {
@@ -158,6 +159,7 @@ export class ConsoleSession implements Service {
         return;
       case 'interrupt':
       case 'eof':
+      case 'refused':
         this.showPrompt();
         return;
       case 'help':

@@ -90,6 +90,11 @@ test('value types refuse bad text with a reason', () => {
   assert.match(reason('dhcp.reserved-ports', '5-3'), /first port after last/);
   assert.match(reason('nat.pool', '80-90'), /1024-65535/);
   assert.match(reason('nat.hairpin', 'maybe'), /on or off/);
+  // A long number is a whole number out of range, not "not a whole number".
+  assert.is(reason('lan.prefix', '99999999999'), 'out of range 8-30');
+  assert.is(reason('dhcp.lease-time', '0000000000000000000000600'), 'ok');
+  assert.is(reason('dhcp.reserved-ports', '1024-999999'), "'1024-999999': ports are 0-65535");
+  assert.is(reason('nat.pool', '5000-1000000'), 'ports must be 1024-65535');
 });
 
 test('password hashes are salted, verify only the right password, and refuse malformed hashes', () => {

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { consoleRig } from './harness';
 import { CONFIG_KEYS, DEFAULT_CONFIG, configEquals, getValue, hashPassword } from '../../firmware/config';
 import { parseIp } from '../../firmware/util/ipv4';
+import { MAX_LINE_LENGTH } from '../../firmware/console/lineEditor';
 
 const ESC = '\x1b';
 
@@ -30,6 +31,8 @@ test('errors say which word is wrong and why', () => {
   assert.match(rig.command('show version now')[0], /Unexpected 'now' \(word 3\): 'show version' takes nothing more/);
   assert.match(rig.command('set hostname "unterminated')[0], /Unterminated quote/);
   assert.match(rig.command('phone-class acme block-size 100')[0], /Invalid <size> '100' \(word 4\): not a power of two/);
+  assert.match(rig.command('phone-class acme block-size 99999999999')[0], /Invalid <size> '99999999999' \(word 4\): out of range 2-32768/);
+  assert.match(rig.command('set lan.prefix 99999999999')[0], /Invalid <value> '99999999999' \(word 3\): out of range 8-30/);
   assert.ok(configEquals(rig.instance().router.config.current, DEFAULT_CONFIG), 'nothing changed');
 });
 
@@ -237,6 +240,22 @@ test('services that are not running say so instead of failing', async () => {
   assert.match(ports[2], /^lan +(up|down) +02:50:42:00:00:01 +1500/);
   const status = rig.command('show status');
   assert.match(status.join('\n'), /Configuration +defaults\n/);
+});
+
+test('input that cannot be kept is refused with the reason, never altered: non-ASCII, over-long lines', () => {
+  const rig = consoleRig();
+  rig.run(10);
+  const config = () => rig.instance().router.config.current;
+  assert.equal(rig.command('set hostname münchen', 400), ["% Refused: 'ü' (column 15) is not ASCII; only ASCII can be kept; nothing was run."]);
+  assert.is(getValue(config(), 'hostname'), 'plugboard');
+  assert.match(rig.screen.current(), /^plugboard>/);
+  const digits = Array.from({ length: 500 }, (_, i) => '0123456789abcdef'[(i * 7) % 16]).join('');
+  assert.equal(rig.command(`phone-class avaya option 242 hex ${digits}`, 2000), []);
+  const avaya = config().phoneClasses.find((c) => c.name === 'avaya')!;
+  assert.is(avaya.options.find((o) => o.code === 242)?.hex, digits, 'all 500 digits are stored');
+  const tooLong = `phone-class avaya var note ${'x'.repeat(MAX_LINE_LENGTH)}`;
+  assert.equal(rig.command(tooLong, 4000), [`% Refused: the line is longer than ${MAX_LINE_LENGTH} characters; nothing was run.`]);
+  assert.is(config().phoneClasses.find((c) => c.name === 'avaya')!.vars.note, undefined);
 });
 
 test('password: asked at login, wrong ones wait 1 s, 2 s, 4 s (input dropped meanwhile), right one opens', async () => {

@@ -88,7 +88,7 @@ export function createNativeHal(native: NativeRuntime): NativeHal {
   });
 
   return {
-    board: boardInfo(spec),
+    board: { ...boardInfo(spec), console: native.console }, // the device and baud the runtime opened (--console, --baud)
     spec,
     ports,
     flash,
