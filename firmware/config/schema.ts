@@ -2,6 +2,7 @@
 // change applies live. `set`/`unset`, `?` help, validation and `show running-config` derive from it.
 import { boolType, dnsServersType, enumType, intType, ipListType, ipv4Type, portRangesType, portSpanType, wordType, type ConfigValue, type ValueType } from './valueTypes';
 import { parseIp } from '../util/ipv4';
+import { passwordHashType } from './password';
 
 /** `live`: services pick the change up at once. `reload`: takes effect after `reload` (saved first). */
 export type ApplyMode = 'live' | 'reload';
@@ -60,7 +61,7 @@ export const CONFIG_KEYS: readonly KeyDef[] = [
   { key: 'nat.max-mappings-per-host', type: intType(1, 65536), defaultValue: 256, help: 'NAPT mappings one LAN host may hold (RFC 6888 REQ-4)', apply: 'live' },
   { key: 'nat.clamp-mss', type: boolType, defaultValue: true, help: 'Clamp the MSS of TCP SYNs to wan.mtu - 40', apply: 'live' },
   { key: 'console.page-length', type: intType(0, 500, 'lines'), defaultValue: 24, help: 'Lines per --More-- page; 0 never pauses', apply: 'live' },
-  { key: 'console.password-hash', type: wordType(200, 'HASH'), defaultValue: undefined, help: 'Salted hash of the console password (set it with `set console.password`)', apply: 'live' },
+  { key: 'console.password-hash', type: passwordHashType, defaultValue: undefined, help: 'Salted hash of the console password (set it with `set console.password`)', apply: 'live' },
   { key: 'log.level', type: enumType(LOG_LEVELS), defaultValue: 'info', help: 'Least severe log level kept', apply: 'live' },
 ];
 

@@ -13,6 +13,8 @@ export interface TransferRecord {
   readonly outcome: TransferEnd | undefined;
   readonly bytes: number;
   readonly size: number | undefined;
+  /** The MAC whose lease held the client address then (a later holder of the address is not it). */
+  readonly mac: string | undefined;
 }
 
 export class TransferHistory {

@@ -198,13 +198,23 @@ export class TftpServer implements Service {
     this.duplicateAcks = 0;
   }
 
-  /** What `client` fetched or uploaded lately, newest first: transfers in progress, then finished ones. */
+  /**
+   * What `client` fetched or uploaded lately, newest first: transfers in progress, then finished
+   * ones. Only those of the MAC that holds the address now, when a lease names one.
+   */
   recentTransfers(client: number): readonly TransferRecord[] {
+    const mac = this.leaseMac(client);
     const running: TransferRecord[] = [];
     for (const t of this.active.values()) {
-      if (t.client === client) running.unshift({ kind: t.kind, name: t.name, startedAt: t.startedAt, endedAt: undefined, outcome: undefined, bytes: this.progressOf(t), size: t.size });
+      if (t.client === client) running.unshift({ kind: t.kind, name: t.name, startedAt: t.startedAt, endedAt: undefined, outcome: undefined, bytes: this.progressOf(t), size: t.size, mac });
     }
-    return [...running, ...this.history.of(client)];
+    const finished = this.history.of(client).filter((r) => mac === undefined || r.mac === mac);
+    return [...running, ...finished];
+  }
+
+  private leaseMac(client: number): string | undefined {
+    const lease = this.options.leases.byIp(client);
+    return lease ? macToString(lease.mac) : undefined;
   }
 
   private progressOf(t: Active): number {
@@ -533,7 +543,9 @@ export class TftpServer implements Service {
       this.count('no-space');
       const what = asked === undefined ? `'${name}'` : `'${name}' (${asked} bytes)`;
       this.options.warn?.(`upload of ${what} from ${ipToString(client)} refused, store full: ${asked === undefined ? 'size not announced' : `asked ${sizeText(asked)}`}, ${sizeText(free)} free${this.replacing(name)}`);
-      this.listener?.sendTo(client, clientPort, buildError(TftpError.DISK_FULL, `disk full: ${asked === undefined ? '' : `${asked} bytes asked, `}${free} bytes free`));
+      // The store also needs room for its record headers: a size just under the free figure is refused too.
+      const headers = asked !== undefined && asked <= free ? ' (too few with the record headers)' : '';
+      this.listener?.sendTo(client, clientPort, buildError(TftpError.DISK_FULL, `disk full: ${asked === undefined ? '' : `${asked} bytes asked, `}${free} bytes free${headers}`));
       return false;
     }
     const t = this.open(client, clientPort, 'write', name, negotiated.announcedSize);
@@ -717,7 +729,7 @@ export class TftpServer implements Service {
     }
     const committed = t.write !== undefined && t.write.committed;
     const endedAt = this.options.clock();
-    this.history.record(t.client, { kind: t.kind, name: t.name, startedAt: t.startedAt, endedAt, outcome: committed ? 'complete' : reason, bytes: this.progressOf(t), size: t.size });
+    this.history.record(t.client, { kind: t.kind, name: t.name, startedAt: t.startedAt, endedAt, outcome: committed ? 'complete' : reason, bytes: this.progressOf(t), size: t.size, mac: this.leaseMac(t.client) });
     if (reason === 'complete') {
       if (t.read) this.readsCompleted++;
     } else if (!(t.write && t.write.committed)) {

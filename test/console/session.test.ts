@@ -289,14 +289,33 @@ test('password: asked at login, wrong ones wait 1 s, 2 s, 4 s (input dropped mea
   assert.is(rig.screen.current(), 'plugboard>');
 });
 
-test('a stored hash from show running-config works as the password on another router', () => {
+test('a stored hash from show running-config with-password works as the password on another router', () => {
   const hash = hashPassword('pw', (b) => b.fill(7), 64);
   const rig = consoleRig();
   rig.run(10);
-  rig.command(`set console.password-hash ${hash}`);
+  assert.equal(rig.command(`set console.password-hash ${hash}`), []);
+  rig.command('terminal length 0');
+  const plain = rig.command('show running-config').join('\n');
+  assert.not.match(plain, /pbkdf2|^set console\.password-hash/m, 'the hash is not shown unless asked for');
+  assert.match(plain, /^! console\.password-hash is set; 'show running-config with-password' prints it$/m);
+  assert.match(rig.command('show running-config with-password').join('\n'), new RegExp(`^set console\\.password-hash ${hash.replace(/\$/g, '\\$')}$`, 'm'));
   rig.command('logout');
   rig.type('pw\r');
   assert.is(rig.screen.current(), 'plugboard>');
+});
+
+test('a malformed password hash is refused with the reason, so the console cannot lock itself', () => {
+  const rig = consoleRig();
+  rig.run(10);
+  assert.match(rig.command('set console.password-hash foo')[0], /Invalid <value> 'foo' \(word 3\): not a password hash \(pbkdf2-sha256\$<iterations>\$<salt hex>\$<hash hex>\); use 'set console\.password <secret>'/);
+  const salt = '00'.repeat(16);
+  const digest = '00'.repeat(32);
+  assert.match(rig.command(`set console.password-hash pbkdf2-sha256$0$${salt}$${digest}`)[0], /iterations must be 1-\d+/);
+  assert.match(rig.command(`set console.password-hash pbkdf2-sha256$100$00$${digest}`)[0], /salt must be 8-64 bytes/);
+  assert.match(rig.command(`set console.password-hash pbkdf2-sha256$100$${salt}$00ff`)[0], /hash must be 32 bytes \(64 hex digits\)/);
+  assert.is(getValue(rig.instance().router.config.current, 'console.password-hash'), undefined);
+  rig.command('logout');
+  assert.is(rig.screen.current(), 'plugboard>', 'no password is asked');
 });
 
 test('a log line arriving while typing takes the prompt row; the half-typed line is redrawn below it', () => {

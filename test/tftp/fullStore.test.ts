@@ -80,6 +80,10 @@ test('tsize larger than the free space: error 3 with the figures before any DATA
   assert.is(errors['no-space'], 1);
   assert.is(errors['transfer:source-error'], undefined);
   assert.ok(sameBytes(await readBack(b, store, 'phone.bin'), old));
+  // Just under the free figure: the record headers do not fit, and the message says so.
+  const under = new TftpTestClient(b.net, ADMIN).write('big.bin', patternBytes(free - 100), { options: [{ name: 'tsize', value: String(free - 100) }] });
+  assert.ok(await b.run(() => under.done, 60_000));
+  assert.is(under.errorMessage, `disk full: ${free - 100} bytes asked, ${free} bytes free (too few with the record headers)`);
 });
 
 test('no tsize and the store fills mid-transfer: error 3, a log line, no-space (not source-error), old image kept', async () => {
