@@ -1,4 +1,4 @@
-// image, lease, save/reload/factory-reset, ping, clear counters, logout, help.
+// image, save/reload/factory-reset, ping, clear counters, logout, help (and lease, from lease.ts).
 import type { ArgType, CommandIO, CommandNode } from '../commandTree';
 import { DEFAULT_CONFIG, getValue } from '../../config/model';
 import { encodeConfig, CONFIG_RECORD_KEY } from '../../config/record';
