@@ -45,7 +45,8 @@ export interface BoardSpec {
   readonly arch: Arch;
   readonly byteOrder: ByteOrder;
   readonly console: { readonly device: string; readonly baud: number };
-  readonly switch: { readonly kind: SwitchKind; readonly cpuInterface: string | undefined };
+  /** swconfig: the CPU port netdevs (several when LAN and WAN leave the switch on different ones). */
+  readonly switch: { readonly kind: SwitchKind; readonly cpuInterfaces: readonly string[] };
   readonly ports: { readonly lan: PortSpec; readonly wan: PortSpec };
   readonly flash: FlashSpec;
   readonly memoryBudgetKiB: number;
@@ -55,6 +56,8 @@ export interface BoardSpec {
   readonly forwarding: Forwarding;
   /** Router mode: the flowtable offload the SoC supports (hardware needs a PPE, e.g. MT7621/Filogic). */
   readonly offload: Offload;
+  /** Where each fact came from: a field path (`ports.lan.mac`) -> the OpenWrt file that says it. */
+  readonly sources: Readonly<Record<string, string>>;
 }
 
 export type BoardResult = { readonly ok: true; readonly board: BoardSpec } | { readonly ok: false; readonly errors: string[] };
@@ -79,6 +82,8 @@ const DEVICE_NAME = /^[A-Za-z0-9_./-]{1,64}$/;
 const PARTITION_NAME = /^[A-Za-z0-9_.-]{1,32}$/;
 /** Keys that editors and humans add and the firmware ignores. */
 const IGNORED_KEYS = new Set(['$schema', '//']);
+/** A key of `sources`: the dotted path of a field in the same file. */
+const FIELD_PATH = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/;
 
 /** Collects errors with the JSON path of the field they are about. */
 class Checker {
@@ -221,10 +226,58 @@ function checkFlash(c: Checker, value: unknown, path: string): FlashSpec | undef
   return { kind, partition, size, blockSize, programUnit, factoryBadBlocks };
 }
 
+/** swconfig: one CPU interface, or a list when the switch has several CPU ports in use. */
+function checkCpuInterfaces(c: Checker, value: unknown, path: string): string[] | undefined {
+  const list = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list) || list.length === 0 || list.length > 4) return c.fail(path, 'expected the CPU port interface (e.g. eth0) or a list of 1 to 4');
+  const names = list.map((name, i) => c.string(name, Array.isArray(value) ? `${path}[${i}]` : path, INTERFACE_NAME, 'the CPU port interface (e.g. eth0)'));
+  if (new Set(names).size !== names.length) c.fail(path, 'lists an interface twice');
+  return names.every((name) => name !== undefined) ? (names as string[]) : undefined;
+}
+
+/** On swconfig every port interface is the VLAN subinterface `<cpu>.<vlan>` of one of the CPU ports. */
+function checkVlanInterfaces(c: Checker, port: PortSpec, path: string, cpuInterfaces: readonly string[]): void {
+  port.interfaces.forEach((name, i) => {
+    const dot = name.lastIndexOf('.');
+    const parent = name.slice(0, dot);
+    if (dot < 0 || !cpuInterfaces.includes(parent) || name.slice(dot + 1) !== String(port.vlan)) {
+      c.fail(`${path}.interfaces[${i}]`, `${JSON.stringify(name)} is not a VLAN ${port.vlan} subinterface of ${cpuInterfaces.join(' or ')} (e.g. ${cpuInterfaces[0]}.${port.vlan})`);
+    }
+  });
+}
+
+/** `sources` maps a field of this board to where the fact comes from; a key must name a field that exists. */
+function checkSources(c: Checker, value: unknown, board: Record<string, unknown>): Record<string, string> | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return c.fail('board.sources', 'expected an object of field path -> source');
+  const sources: Record<string, string> = {};
+  for (const [key, text] of Object.entries(value as Record<string, unknown>)) {
+    const path = `board.sources[${JSON.stringify(key)}]`;
+    if (!FIELD_PATH.test(key)) {
+      c.fail(path, 'is not a field path such as ports.lan.mac');
+    } else if (!hasField(board, key.split('.'))) {
+      c.fail(path, `names no field of this board`);
+    } else if (typeof text !== 'string' || text.length < 10) {
+      c.fail(path, 'expected the source as text (the file that says it), at least 10 characters');
+    } else {
+      sources[key] = text;
+    }
+  }
+  return sources;
+}
+
+function hasField(value: unknown, path: readonly string[]): boolean {
+  let here = value;
+  for (const key of path) {
+    if (typeof here !== 'object' || here === null || Array.isArray(here) || !Object.prototype.hasOwnProperty.call(here, key)) return false;
+    here = (here as Record<string, unknown>)[key];
+  }
+  return true;
+}
+
 /** Check a parsed board JSON value; on success the result carries defaults filled in. */
 export function validateBoard(value: unknown): BoardResult {
   const c = new Checker();
-  const raw = c.object(value, 'board', ['name', 'description', 'arch', 'byteOrder', 'console', 'switch', 'ports', 'flash', 'memoryBudgetKiB', 'watchdog', 'forwarding', 'offload']);
+  const raw = c.object(value, 'board', ['name', 'description', 'arch', 'byteOrder', 'console', 'switch', 'ports', 'flash', 'memoryBudgetKiB', 'watchdog', 'forwarding', 'offload', 'sources']);
   if (!raw) return { ok: false, errors: c.errors };
   const name = c.string(raw.name, 'board.name', BOARD_NAME, 'a board name (lower case, digits, _ . -)');
   const description = raw.description === undefined ? undefined : typeof raw.description === 'string' ? raw.description : c.fail('board.description', 'expected a string');
@@ -246,13 +299,13 @@ export function validateBoard(value: unknown): BoardResult {
   const rawSwitch = c.object(raw.switch, 'board.switch', ['kind', 'cpuInterface']);
   if (rawSwitch) {
     const kind = c.oneOf(rawSwitch.kind, 'board.switch.kind', SWITCH_KINDS);
-    let cpuInterface: string | undefined;
+    let cpuInterfaces: string[] | undefined = [];
     if (kind === 'swconfig') {
-      cpuInterface = c.string(rawSwitch.cpuInterface, 'board.switch.cpuInterface', INTERFACE_NAME, 'the CPU port interface (e.g. eth0)');
+      cpuInterfaces = checkCpuInterfaces(c, rawSwitch.cpuInterface, 'board.switch.cpuInterface');
     } else if (rawSwitch.cpuInterface !== undefined) {
       c.fail('board.switch.cpuInterface', 'only swconfig boards name a CPU interface');
     }
-    if (kind !== undefined && (kind !== 'swconfig' || cpuInterface !== undefined)) switchSpec = { kind, cpuInterface };
+    if (kind !== undefined && cpuInterfaces !== undefined) switchSpec = { kind, cpuInterfaces };
   }
 
   let ports: BoardSpec['ports'] | undefined;
@@ -260,6 +313,10 @@ export function validateBoard(value: unknown): BoardResult {
   if (rawPorts) {
     const lan = checkPort(c, rawPorts.lan, 'board.ports.lan', switchSpec?.kind);
     const wan = checkPort(c, rawPorts.wan, 'board.ports.wan', switchSpec?.kind);
+    if (lan && wan && switchSpec?.kind === 'swconfig') {
+      checkVlanInterfaces(c, lan, 'board.ports.lan', switchSpec.cpuInterfaces);
+      checkVlanInterfaces(c, wan, 'board.ports.wan', switchSpec.cpuInterfaces);
+    }
     if (lan && wan) {
       const shared = lan.interfaces.filter((name) => wan.interfaces.includes(name));
       if (shared.length > 0) c.fail('board.ports', `interface ${shared[0]} is both LAN and WAN`);
@@ -278,6 +335,7 @@ export function validateBoard(value: unknown): BoardResult {
   const forwarding = raw.forwarding === undefined ? 'ports' : c.oneOf<Forwarding>(raw.forwarding, 'board.forwarding', ['kernel', 'ports']);
   const offload = raw.offload === undefined ? 'none' : c.oneOf<Offload>(raw.offload, 'board.offload', ['none', 'software', 'hardware']);
   if (forwarding === 'ports' && offload !== undefined && offload !== 'none') c.fail('board.offload', 'flow offload needs forwarding "kernel"');
+  const sources = raw.sources === undefined ? {} : checkSources(c, raw.sources, raw);
 
   if (c.errors.length > 0) return { ok: false, errors: c.errors };
   const board: BoardSpec = {
@@ -293,6 +351,7 @@ export function validateBoard(value: unknown): BoardResult {
     watchdog,
     forwarding: forwarding as Forwarding,
     offload: offload as Offload,
+    sources: sources as Record<string, string>,
   };
   return { ok: true, board };
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent setup that `npm test` runs first: Debian packages the tests drive (when root and
-# missing), then the native runtime build. Safe to run again; does nothing that is already done.
+# missing), Debian's musl source for the native runtime, then the native runtime build. Safe to run again; does nothing that is already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,12 +21,15 @@ NEEDED=(
   "socat socat"
   "nft nftables"
   "mipsel-linux-gnu-gcc gcc-mipsel-linux-gnu"
+  "mips-linux-gnu-gcc gcc-mips-linux-gnu"
   "arm-linux-gnueabihf-gcc gcc-arm-linux-gnueabihf"
   "aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu"
   "qemu-mipsel-static qemu-user-static"
   "/usr/mipsel-linux-gnu/include/stdio.h libc6-dev-mipsel-cross"
   "/usr/arm-linux-gnueabihf/include/stdio.h libc6-dev-armhf-cross"
   "/usr/aarch64-linux-gnu/include/stdio.h libc6-dev-arm64-cross"
+  "/usr/include/linux/if_packet.h linux-libc-dev"
+  "/usr/mips-linux-gnu/include/linux/if_packet.h linux-libc-dev-mips-cross"
 )
 
 missing=()
@@ -49,6 +52,28 @@ if ((${#missing[@]} > 0)); then
     ((created_policy)) && rm -f "$policy"
   else
     echo "setup: not root or no apt-get; tests that need ${missing[*]} will say so and skip"
+  fi
+fi
+
+# The runtime links statically against musl, OpenWrt's libc, built by hal/native/build.sh from the
+# source package of Debian's musl. Fetching it needs a deb-src entry; add one for this release if
+# apt has none.
+musl_dir=hal/native/build/musl-src
+fetch_musl_source() { (cd "$musl_dir" && apt-get source --download-only -qq musl >/dev/null 2>&1); }
+if ! ls "$musl_dir"/musl_*.orig.tar.gz >/dev/null 2>&1; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    mkdir -p "$musl_dir"
+    if ! fetch_musl_source; then
+      codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+      uri=$(grep -h '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '/debian\/?$/ {print $2; exit}')
+      echo "setup: adding a deb-src entry for $codename (for musl's source)"
+      printf 'Types: deb-src\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+        "${uri:-http://deb.debian.org/debian}" "$codename" >/etc/apt/sources.list.d/plugboard-deb-src.sources
+      apt-get update -qq
+      fetch_musl_source || echo "setup: could not fetch Debian's musl source; the native build will say so"
+    fi
+  else
+    echo "setup: not root or no apt-get; put Debian's musl_*.orig.tar.gz in $musl_dir for the native build"
   fi
 fi
 

@@ -1,31 +1,29 @@
-// The console password, kept only as a salted PBKDF2-HMAC-SHA256 hash. Under QuickJS one iteration
-// costs ~0.47 ms on x86-64 (measured, native runtime) and several times that on a MIPS router, so
-// the work runs in slices (Pbkdf2Work.step) between which the reactor keeps forwarding, and the count
-// stays modest (512: ~0.25 s per login on x86); the growing delay after wrong attempts stops guessing.
+// The console password, kept only as a salted PBKDF2-HMAC-SHA256 hash. The count is set for ~100 ms
+// per login on the slowest target class (MT7621: MIPS 1004Kc at 880 MHz, no FPU). Measured with the
+// native runtime (QuickJS 2021-03-27, -O2) on Pbkdf2Work: 0.084 ms per iteration on an x86-64 EPYC
+// core; the mipsel build under qemu-user executes ~1.7 M instructions per iteration (about 14 k of
+// them floating point: QuickJS boxes int32 sums that overflow as doubles, emulated on that core).
+// At 1.5-2 cycles per instruction plus soft-float that is ~3-5 ms per iteration there, so 32
+// iterations cost ~100-160 ms (3 ms on x86). The old 512 took ~1.5-2.5 s per login on MT7621.
+// The growing delay after wrong attempts, not the count, is what stops guessing at the console; the
+// count only slows an offline attack on a leaked hash. The work runs in slices (Pbkdf2Work.step)
+// between which the reactor keeps forwarding.
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { encodeUtf8 } from '../util/text';
+import { bytesToHex, hexToBytes } from '../util/hex';
+import type { ValueType } from './valueTypes';
 
-export const PASSWORD_ITERATIONS = 512;
-/** Iterations per slice: ~4 ms under QuickJS on x86-64, a few tens of ms on a slow router. */
-export const ITERATIONS_PER_STEP = 8;
+export const PASSWORD_ITERATIONS = 32;
+/** Iterations per slice: under 10 ms on MT7621, so forwarding never stalls longer than that. */
+export const ITERATIONS_PER_STEP = 2;
 const SALT_BYTES = 16;
 const HASH_BYTES = 32;
 const PREFIX = 'pbkdf2-sha256';
-const MAX_ITERATIONS = 100000;
-
-function toHex(bytes: Uint8Array): string {
-  let text = '';
-  for (const b of bytes) text += (b < 16 ? '0' : '') + b.toString(16);
-  return text;
-}
-
-function fromHex(text: string): Uint8Array | undefined {
-  if (!/^([0-9a-f]{2})+$/.test(text)) return undefined;
-  const out = new Uint8Array(text.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(i * 2, i * 2 + 2), 16);
-  return out;
-}
+/** A pasted hash may cost more, up to ~15-20 s per login on MT7621 (older hashes used 512). */
+const MAX_ITERATIONS = 4096;
+const MIN_SALT_BYTES = 8;
+const MAX_SALT_BYTES = 64;
 
 /** PBKDF2-HMAC-SHA256 with a 32-byte output (one block, RFC 8018 5.2), computed a slice at a time. */
 export class Pbkdf2Work {
@@ -74,20 +72,35 @@ interface ParsedHash {
   readonly hash: Uint8Array;
 }
 
-function parseHash(text: string): ParsedHash | undefined {
+const FORMAT = `${PREFIX}$<iterations>$<salt hex>$<hash hex>`;
+
+/** The stored form, or why it is not one (so a mistyped hash is refused instead of locking the console). */
+function parseHash(text: string): ParsedHash | string {
   const parts = text.split('$');
-  if (parts.length !== 4 || parts[0] !== PREFIX || !/^\d{1,7}$/.test(parts[1])) return undefined;
-  const iterations = Number(parts[1]);
-  const salt = fromHex(parts[2]);
-  const hash = fromHex(parts[3]);
+  if (parts.length !== 4 || parts[0] !== PREFIX) return `not a password hash (${FORMAT}); use 'set console.password <secret>'`;
+  const iterations = /^\d{1,7}$/.test(parts[1]) ? Number(parts[1]) : 0;
   // Bounded so a pasted hash cannot make each login attempt run for minutes.
-  if (iterations < 1 || iterations > MAX_ITERATIONS || !salt || salt.length < 8 || !hash || hash.length !== HASH_BYTES) return undefined;
+  if (iterations < 1 || iterations > MAX_ITERATIONS) return `iterations must be 1-${MAX_ITERATIONS}`;
+  const salt = hexToBytes(parts[2]);
+  if (!salt || salt.length < MIN_SALT_BYTES || salt.length > MAX_SALT_BYTES) return `salt must be ${MIN_SALT_BYTES}-${MAX_SALT_BYTES} bytes of hex`;
+  const hash = hexToBytes(parts[3]);
+  if (!hash || hash.length !== HASH_BYTES) return `hash must be ${HASH_BYTES} bytes (${HASH_BYTES * 2} hex digits)`;
   return { iterations, salt, hash };
 }
 
 export function isPasswordHash(text: string): boolean {
-  return parseHash(text) !== undefined;
+  return typeof parseHash(text) !== 'string';
 }
+
+/** The configuration type of `console.password-hash`: only a hash a password can match. */
+export const passwordHashType: ValueType = {
+  syntax: `HASH (${FORMAT})`,
+  parse(text) {
+    const parsed = parseHash(text);
+    return typeof parsed === 'string' ? { ok: false, reason: parsed } : { ok: true, value: text };
+  },
+  format: (value) => String(value),
+};
 
 /** Creating a hash: step() until true, then hash(). */
 export class PasswordHashing {
@@ -105,7 +118,7 @@ export class PasswordHashing {
 
   /** `pbkdf2-sha256$<iterations>$<salt hex>$<hash hex>`. */
   hash(): string {
-    return `${PREFIX}$${this.iterations}$${toHex(this.salt)}$${toHex(this.work.result())}`;
+    return `${PREFIX}$${this.iterations}$${bytesToHex(this.salt)}$${bytesToHex(this.work.result())}`;
   }
 }
 
@@ -115,7 +128,8 @@ export class PasswordCheck {
   private readonly work: Pbkdf2Work | undefined;
 
   constructor(password: string, stored: string) {
-    this.parsed = parseHash(stored);
+    const parsed = parseHash(stored);
+    this.parsed = typeof parsed === 'string' ? undefined : parsed;
     this.work = this.parsed ? new Pbkdf2Work(password, this.parsed.salt, this.parsed.iterations) : undefined;
   }
 

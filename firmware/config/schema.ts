@@ -1,7 +1,8 @@
 // The one schema of the router's configuration: every key, its type, default, help and whether a
 // change applies live. `set`/`unset`, `?` help, validation and `show running-config` derive from it.
-import { boolType, enumType, intType, ipListType, ipv4Type, portRangesType, portSpanType, wordType, type ConfigValue, type ValueType } from './valueTypes';
+import { boolType, dnsServersType, enumType, intType, ipListType, ipv4Type, portRangesType, portSpanType, wordType, type ConfigValue, type ValueType } from './valueTypes';
 import { parseIp } from '../util/ipv4';
+import { passwordHashType } from './password';
 
 /** `live`: services pick the change up at once. `reload`: takes effect after `reload` (saved first). */
 export type ApplyMode = 'live' | 'reload';
@@ -34,7 +35,7 @@ export const CONFIG_KEYS: readonly KeyDef[] = [
   { key: 'dhcp.lease-time', type: intType(60, 604800, 'seconds'), defaultValue: 3600, help: 'Phone lease duration', apply: 'live' },
   { key: 'dhcp.guest-lease-time', type: intType(60, 604800, 'seconds'), defaultValue: 3600, help: 'Guest lease duration', apply: 'live' },
   { key: 'dhcp.unknown-clients', type: enumType(['guest', 'ignore']), defaultValue: 'guest', help: 'Devices that match no phone class: guest address (no port block) or ignore', apply: 'live' },
-  { key: 'dhcp.dns', type: ipListType, defaultValue: '', help: "DNS servers (option 6); none = the router's LAN address", apply: 'live' },
+  { key: 'dhcp.dns', type: dnsServersType, defaultValue: '', help: "DNS servers told to LAN clients (option 6); router = the router's LAN address, only where it answers DNS; none = no DNS server is sent", apply: 'live' },
   { key: 'dhcp.ntp', type: ipListType, defaultValue: '', help: 'NTP servers (option 42); none = not sent', apply: 'live' },
   { key: 'dhcp.reserved-ports', type: portRangesType, defaultValue: '1024-16383', help: 'Public ports never given to a phone block (the router and guest NAPT use them); 0-1023 always', apply: 'reload' },
   { key: 'dhcp.block-quarantine', type: intType(120, 86400, 'seconds'), defaultValue: 120, help: 'Time a port block stays unassigned after its lease ends (RFC 6888 REQ-8)', apply: 'reload' },
@@ -60,7 +61,7 @@ export const CONFIG_KEYS: readonly KeyDef[] = [
   { key: 'nat.max-mappings-per-host', type: intType(1, 65536), defaultValue: 256, help: 'NAPT mappings one LAN host may hold (RFC 6888 REQ-4)', apply: 'live' },
   { key: 'nat.clamp-mss', type: boolType, defaultValue: true, help: 'Clamp the MSS of TCP SYNs to wan.mtu - 40', apply: 'live' },
   { key: 'console.page-length', type: intType(0, 500, 'lines'), defaultValue: 24, help: 'Lines per --More-- page; 0 never pauses', apply: 'live' },
-  { key: 'console.password-hash', type: wordType(200, 'HASH'), defaultValue: undefined, help: 'Salted hash of the console password (set it with `set console.password`)', apply: 'live' },
+  { key: 'console.password-hash', type: passwordHashType, defaultValue: undefined, help: 'Salted hash of the console password (set it with `set console.password`)', apply: 'live' },
   { key: 'log.level', type: enumType(LOG_LEVELS), defaultValue: 'info', help: 'Least severe log level kept', apply: 'live' },
 ];
 

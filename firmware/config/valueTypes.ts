@@ -27,8 +27,9 @@ export const ipv4Type: ValueType = {
   format: (value) => ipToString(value as number),
 };
 
-function parseDecimal(text: string): number | undefined {
-  return /^\d{1,10}$/.test(text) ? Number(text) : undefined;
+/** Digits only, any length: a long number is a whole number (out of range), not a malformed one. */
+export function parseDecimal(text: string): number | undefined {
+  return /^\d+$/.test(text) ? Number(text) : undefined;
 }
 
 export function intType(min: number, max: number, unit = ''): ValueType {
@@ -132,6 +133,29 @@ export const ipListType: ValueType = {
   format: (value) => (value === '' ? 'none' : String(value)),
 };
 
+/**
+ * DNS servers for the LAN: `none`, or up to 8 of addresses and the word `router` (the router's
+ * LAN address, resolved when the lease is built: only true where something on the router answers).
+ */
+export const dnsServersType: ValueType = {
+  syntax: "A.B.C.D|router[,...] or none",
+  parse(text) {
+    if (text === 'none') return ok('');
+    const parts = text.split(',');
+    if (parts.length > 8) return bad('at most 8 servers');
+    const out: string[] = [];
+    for (const part of parts) {
+      const ip = parseIp(part);
+      const server = part.toLowerCase() === 'router' ? 'router' : ip === undefined ? undefined : ipToString(ip);
+      if (server === undefined) return bad(`'${part}' is not an IPv4 address or 'router'`);
+      if (out.includes(server)) return bad(`'${server}' listed twice`);
+      out.push(server);
+    }
+    return ok(out.join(','));
+  },
+  format: (value) => (value === '' ? 'none' : String(value)),
+};
+
 /** Comma-separated port ranges `first-last` (or single ports), or `none`. */
 export const portRangesType: ValueType = {
   syntax: 'FIRST-LAST[,FIRST-LAST...] or none',
@@ -141,7 +165,7 @@ export const portRangesType: ValueType = {
     if (parts.length > 16) return bad('at most 16 ranges');
     const out: string[] = [];
     for (const part of parts) {
-      const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(part);
+      const m = /^(\d+)(?:-(\d+))?$/.exec(part);
       if (!m) return bad(`'${part}' is not a port or FIRST-LAST range`);
       const first = Number(m[1]);
       const last = m[2] === undefined ? first : Number(m[2]);
@@ -166,7 +190,7 @@ export function parsePortRanges(text: string): Array<{ first: number; last: numb
 export const portSpanType: ValueType = {
   syntax: 'FIRST-LAST (1024-65535)',
   parse(text) {
-    const m = /^(\d{1,5})-(\d{1,5})$/.exec(text);
+    const m = /^(\d+)-(\d+)$/.exec(text);
     if (!m) return bad('not a FIRST-LAST port range');
     const first = Number(m[1]);
     const last = Number(m[2]);

@@ -8,4 +8,5 @@ export { buildCommands, CommandContext, runningConfigLines, phoneClassLines, typ
 export { createConsole, type RouterConsole } from './console';
 export type { ConsoleRouter, DhcpView, TftpView, NatView, WanView, LogView, Outcome } from './router';
 export { attachConsole, consoleRouterOf } from './attach';
-export { dhcpView, tftpView, natView, wanView } from './views';
+export { dhcpView, natView, wanView } from './views';
+export { tftpView } from './tftpView';

@@ -1,6 +1,12 @@
 // A line editor over raw serial bytes: echo, editing keys, history, and the hooks for `?` and tab.
 // It draws only with printable characters, backspace (0x08), CR and LF, so it works on a dumb
 // terminal; ANSI arrow keys (CSI `ESC [ A` and SS3 `ESC O A` forms) are understood on input.
+// What it cannot keep (a line over the limit, a non-ASCII character) refuses the whole line at Enter
+// with the reason, so a command never runs with input silently cut or dropped.
+import { decodeUtf8 } from '../util/text';
+
+/** Room for the longest command: a 255-byte option as colon-separated hex is ~820 characters. */
+export const MAX_LINE_LENGTH = 1024;
 
 export type EditorAction =
   | { readonly kind: 'submit'; readonly line: string }
@@ -11,7 +17,9 @@ export type EditorAction =
   /** Ctrl-C: the line was dropped. */
   | { readonly kind: 'interrupt' }
   /** Ctrl-D on an empty line. */
-  | { readonly kind: 'eof' };
+  | { readonly kind: 'eof' }
+  /** Enter on a line that could not be kept as typed: nothing may run; `reason` says why. */
+  | { readonly kind: 'refused'; readonly reason: string };
 
 const KEY = {
   ctrlA: 0x01, ctrlB: 0x02, ctrlC: 0x03, ctrlD: 0x04, ctrlE: 0x05, ctrlF: 0x06, bs: 0x08, tab: 0x09,
@@ -38,6 +46,11 @@ export class LineEditor {
   private literalNext = false;
   private csiParams = '';
   private lastWasCr = false;
+  /** Why the line being typed cannot be kept (the first thing dropped), until Enter or Ctrl-C. */
+  private refusal: string | undefined;
+  /** Bytes of a non-ASCII character being collected, to name it in the refusal. */
+  private utf8: number[] = [];
+  private utf8Column = 0;
   private readonly historySize: number;
   /** Password entry: no echo, no history, `?` and tab are plain characters. */
   masked = false;
@@ -54,6 +67,7 @@ export class LineEditor {
     this.cursor = 0;
     this.historyIndex = this.history.length;
     this.draft = '';
+    this.clearRefusal();
     this.write(prompt);
   }
 
@@ -84,6 +98,8 @@ export class LineEditor {
   /** Feed one input byte; returns an action when the byte completes one. */
   feedByte(byte: number): EditorAction | undefined {
     if (this.escape !== 'none') return this.feedEscape(byte);
+    if (this.utf8.length > 0 && (byte & 0xc0) === 0x80) return this.collectUtf8(byte);
+    this.nameUtf8();
     const afterCr = this.lastWasCr;
     this.lastWasCr = byte === KEY.cr;
     const literal = this.literalNext;
@@ -101,6 +117,7 @@ export class LineEditor {
         this.write('^C\r\n');
         this.chars = [];
         this.cursor = 0;
+        this.clearRefusal();
         return { kind: 'interrupt' };
       case KEY.ctrlD:
         if (this.chars.length === 0) return { kind: 'eof' };
@@ -159,8 +176,52 @@ export class LineEditor {
         break;
     }
     if (byte >= 0x20 && byte < 0x7f) this.insertChar(String.fromCharCode(byte));
-    // Other control bytes and non-ASCII are ignored: configuration is ASCII.
+    else if (byte >= 0x80) this.startNonAscii(byte);
+    // Other control bytes are editing keys this editor does not have: ignored.
     return undefined;
+  }
+
+  /** Configuration is ASCII: the line is refused at Enter, naming the first such character. */
+  private startNonAscii(byte: number): void {
+    if (this.refusal !== undefined || this.utf8.length > 0) return;
+    this.ring();
+    this.utf8Column = this.cursor + 1;
+    if (byte >= 0xc2 && byte < 0xf5) this.utf8 = [byte];
+    else this.refuseNonAscii(`byte 0x${byte.toString(16)}`);
+  }
+
+  private collectUtf8(byte: number): undefined {
+    this.utf8.push(byte);
+    const lead = this.utf8[0];
+    const length = lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4;
+    if (this.utf8.length >= length) this.nameUtf8();
+    return undefined;
+  }
+
+  /** The character collected so far (complete or cut short) becomes the refusal's reason. */
+  private nameUtf8(): void {
+    if (this.utf8.length === 0) return;
+    const character = decodeUtf8(Uint8Array.from(this.utf8));
+    this.utf8 = [];
+    this.refuseNonAscii(`'${character}'`);
+  }
+
+  /** Masked (a password): the reason does not show what was typed or where. */
+  private refuseNonAscii(what: string): void {
+    this.refuse(`${this.masked ? 'a character typed' : `${what} (column ${this.utf8Column})`} is not ASCII; only ASCII can be kept`);
+  }
+
+  private refuse(reason: string): void {
+    if (this.refusal === undefined) this.refusal = reason;
+  }
+
+  private clearRefusal(): void {
+    this.refusal = undefined;
+    this.utf8 = [];
+  }
+
+  private ring(): void {
+    if (!this.masked) this.write('\x07');
   }
 
   private feedEscape(byte: number): EditorAction | undefined {
@@ -209,8 +270,16 @@ export class LineEditor {
   }
 
   private submit(): EditorAction {
+    this.nameUtf8();
     const line = this.line();
     this.write('\r\n');
+    const refusal = this.refusal;
+    if (refusal !== undefined) {
+      this.chars = [];
+      this.cursor = 0;
+      this.clearRefusal();
+      return { kind: 'refused', reason: refusal };
+    }
     if (!this.masked && line.trim() !== '' && this.history[this.history.length - 1] !== line) {
       this.history.push(line);
       if (this.history.length > this.historySize) this.history.shift();
@@ -235,7 +304,11 @@ export class LineEditor {
   }
 
   private insertChar(ch: string): void {
-    if (this.chars.length >= 512) return; // a line longer than any command is noise
+    if (this.chars.length >= MAX_LINE_LENGTH) {
+      if (this.refusal === undefined) this.ring();
+      this.refuse(`the line is longer than ${MAX_LINE_LENGTH} characters`);
+      return;
+    }
     this.chars.splice(this.cursor, 0, ch);
     this.cursor++;
     const tail = this.tail();

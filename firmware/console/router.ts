@@ -12,6 +12,8 @@ export type Outcome = { readonly ok: true; readonly message: string } | { readon
 export interface DhcpView {
   /** Drop every lease (phones re-DHCP); resolves with how many went. Absent: not supported. */
   clearLeases: (() => number | Promise<number>) | undefined;
+  /** Drop the lease of one address or MAC; whose it was (for the console), undefined when none. */
+  clearLease?: (which: { readonly ip: number } | { readonly mac: Uint8Array }) => string | undefined;
   counters(): Record<string, number>;
   clearCounters(): void;
 }
@@ -19,11 +21,18 @@ export interface DhcpView {
 export interface TftpView {
   /** Lines for `show tftp`: transfers in progress, totals, the upload window. */
   statusLines(): string[];
-  /** Accept one upload from `host` (LAN) for `minutes`, stored as `name` (or the name it sends). */
+  /**
+   * Accept uploads from `host` (LAN) for `minutes`, only of `name` when given (checked like a
+   * request name). Other windows stay open; the same host and name again moves its closing time.
+   */
   openUploadWindow(host: number, name: string | undefined, minutes: number): Outcome;
+  /** The open upload windows, numbered, for `image upload`. */
+  uploadWindowLines(): string[];
+  /** Close one upload window by its number, or all of them. */
+  cancelUploadWindow(which: number | 'all'): Outcome;
   counters(): Record<string, number>;
   clearCounters(): void;
-  /** Per phone (by IP): what it fetched, for `show phones`. */
+  /** Per phone (by IP): what it fetched lately, when, and whether it finished, for `show phones`. */
   phoneProgress?(ip: number): string | undefined;
 }
 

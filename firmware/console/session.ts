@@ -24,6 +24,13 @@ export interface SessionOptions {
 type State = 'login' | 'checking' | 'locked' | 'prompt' | 'running' | 'paging';
 
 const MAX_QUEUED_INPUT = 4096;
+/**
+ * Password recovery needs the serial console and a power cycle: Ctrl-R within this long after the
+ * console starts (at boot) logs in without the password, as routers' boot-time recovery keys do.
+ * Nothing is erased; the owner sets a new password or removes it, then saves.
+ */
+const RECOVERY_KEY = 0x12; // Ctrl-R
+const RECOVERY_WINDOW_MS = 5000;
 const FIRST_DELAY_MS = 1000;
 const MAX_DELAY_MS = 30000;
 
@@ -43,6 +50,9 @@ export class ConsoleSession implements Service {
   private started = false;
   /** Wrong passwords since boot, for `show status`. */
   failedLogins = 0;
+  /** The boot-time recovery key was used this boot, for `show status`. */
+  recoveredAtBoot = false;
+  private recoveryUntil: number | undefined;
 
   constructor(private readonly options: SessionOptions) {
     this.editor = new LineEditor((text) => this.writeText(text));
@@ -53,6 +63,10 @@ export class ConsoleSession implements Service {
     this.now = now;
     this.started = true;
     if (this.options.banner) this.writeText(this.options.banner.replace(/\n/g, '\r\n') + '\r\n');
+    if (this.options.passwordHash() !== undefined) {
+      this.recoveryUntil = now + RECOVERY_WINDOW_MS;
+      this.writeText(`Press Ctrl-R within ${RECOVERY_WINDOW_MS / 1000} s to log in without the password (password recovery).\r\n`);
+    }
     this.enterLoginOrPrompt();
   }
 
@@ -118,6 +132,10 @@ export class ConsoleSession implements Service {
   private afterCommand: (() => void) | undefined;
 
   private feed(byte: number): void {
+    if (byte === RECOVERY_KEY && this.recoveryWindowOpen()) {
+      this.recover();
+      return;
+    }
     switch (this.state) {
       case 'locked':
       case 'checking':
@@ -137,11 +155,12 @@ export class ConsoleSession implements Service {
   private editorByte(byte: number): void {
     const action = this.editor.feedByte(byte);
     if (!action) return;
+    if (action.kind === 'refused') this.writeText(`% Refused: ${action.reason}; ${this.state === 'login' ? 'not checked' : 'nothing was run'}.\r\n`);
     if (this.askResolve) {
-      if (action.kind === 'submit' || action.kind === 'interrupt' || action.kind === 'eof') {
+      if (action.kind === 'submit' || action.kind === 'interrupt' || action.kind === 'eof' || action.kind === 'refused') {
         const resolve = this.askResolve;
         this.askResolve = undefined;
-        resolve(action.kind === 'submit' ? action.line : '');
+        resolve(action.kind === 'submit' ? action.line : ''); // a refused answer is no answer
       } else if (action.kind === 'help') {
         this.editor.redraw();
       }
@@ -149,7 +168,7 @@ export class ConsoleSession implements Service {
     }
     if (this.state === 'login') {
       if (action.kind === 'submit') this.checkPassword(action.line);
-      else if (action.kind === 'interrupt') this.editor.start('Password: ', true);
+      else if (action.kind === 'interrupt' || action.kind === 'refused') this.editor.start('Password: ', true);
       return;
     }
     switch (action.kind) {
@@ -158,6 +177,7 @@ export class ConsoleSession implements Service {
         return;
       case 'interrupt':
       case 'eof':
+      case 'refused':
         this.showPrompt();
         return;
       case 'help':
@@ -167,6 +187,22 @@ export class ConsoleSession implements Service {
         this.complete(action.line, action.cursor);
         return;
     }
+  }
+
+  private recoveryWindowOpen(): boolean {
+    if (this.recoveryUntil === undefined) return false;
+    if (this.now >= this.recoveryUntil) this.recoveryUntil = undefined;
+    return this.recoveryUntil !== undefined && (this.state === 'login' || this.state === 'checking' || this.state === 'locked');
+  }
+
+  private recover(): void {
+    this.recoveryUntil = undefined;
+    this.recoveredAtBoot = true;
+    this.check = undefined;
+    this.lockedUntil = undefined;
+    this.failures = 0;
+    this.writeText("\r\n% Password recovery: logged in without the password; nothing was erased.\r\n% Set a new one with 'set console.password <secret>' or remove it with 'unset console.password', then 'save'.\r\n");
+    this.showPrompt();
   }
 
   private enterLoginOrPrompt(): void {

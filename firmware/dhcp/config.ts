@@ -64,6 +64,9 @@ export interface PhoneClass {
   readonly vars: Readonly<Record<string, string>>;
 }
 
+/** In `dns`: the router's own LAN address. */
+export const DNS_ROUTER = 'router';
+
 export interface AddressRange {
   readonly first: string;
   readonly last: string;
@@ -92,7 +95,10 @@ export interface DhcpConfig {
    * any of them is never given to a phone. Ports 0-1023 are always excluded on top of this.
    */
   readonly reservedPorts: readonly PortRange[];
-  /** DNS servers (option 6); empty = the router's LAN address. */
+  /**
+   * DNS servers (option 6), addresses or 'router' (the router's LAN address); empty = no option 6.
+   * Nothing in the firmware answers DNS, so the router is named only when the owner says so.
+   */
   readonly dns: readonly string[];
   /** NTP servers (option 42); empty = none sent. */
   readonly ntp: readonly string[];
@@ -412,7 +418,9 @@ export function validateDhcpConfig(config: DhcpConfig): string[] {
       errors.push(`reservedPorts: ${range.first}-${range.last} is not a port range`);
     }
   }
-  for (const text of config.dns) ipOrError(text, 'dns', errors);
+  for (const text of config.dns) {
+    if (text !== DNS_ROUTER && parseIp(text) === undefined) errors.push(`dns: '${text}' is not an IPv4 address or '${DNS_ROUTER}'`);
+  }
   for (const text of config.ntp) ipOrError(text, 'ntp', errors);
   if (config.router !== 'auto') ipOrError(config.router, 'router', errors);
   if (config.tftpServer !== 'auto') ipOrError(config.tftpServer, 'tftpServer', errors);

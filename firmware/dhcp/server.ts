@@ -14,11 +14,11 @@ import {
   ipListValue, portParamsValue, readU32Value, subOptionsValue, textValue, u16Value, u32Value,
 } from '../wire/dhcp-options';
 import { admit, compileClasses, type CompiledClass } from './admission';
-import { rawOptionBytes, type DhcpConfig, type PhoneClass } from './config';
+import { DNS_ROUTER, rawOptionBytes, type DhcpConfig, type PhoneClass } from './config';
 import {
   META_KEY, SHARD_SLOTS, decodeMeta, decodeShard, encodeMeta, encodeShard, isRecordError, shardKey, type BindingRecord,
 } from './lease-record';
-import { PortBlockAllocator } from './port-blocks';
+import { PortBlockAllocator, portBlock } from './port-blocks';
 import { buildReply } from './reply';
 import type { LeaseDirectory, LeaseEvent, LeaseInfo, PortBlock } from './types';
 
@@ -83,7 +83,6 @@ export interface DhcpStatus {
 const ROGUE_LISTEN_MS = 3000;
 const MAX_PROBES_PER_REQUEST = 3;
 const MAX_BUCKETS = 1024;
-const MAX_CLIENT_ID = 64;
 
 interface Parked {
   readonly key: string;
@@ -107,10 +106,39 @@ function hex(bytes: Uint8Array): string {
   return text;
 }
 
+/** The lease key of a hardware address. Stored leases carry it (LEASES.md). */
+const macKey = (mac: Uint8Array): string => `hw:${hex(mac.subarray(0, 6))}`;
+
+/**
+ * A client is its hardware address: one lease, one address and one port block per MAC. Option 61
+ * is echoed (RFC 6842) but names no lease, because phones change it while they boot (a boot
+ * loader that omits it, an application that sends a type-1 id or an RFC 4361 DUID) and each form
+ * would otherwise hold its own address and block. Kea's `match-client-id false` is this rule.
+ */
 function clientKeyOf(message: DhcpMessage): string {
-  const id = message.options.get(Opt.CLIENT_ID);
-  if (id && id.length >= 2 && id.length <= MAX_CLIENT_ID) return `id:${hex(id)}`;
-  return `hw:${hex(chaddrOf(message))}`;
+  return macKey(chaddrOf(message));
+}
+
+/**
+ * Stored bindings, one per MAC. Of two for one MAC (an earlier firmware keyed by option 61) the
+ * one stored under 61 wins: boot loaders omit it, so that is the lease the running phone uses.
+ */
+function onePerMac(entries: readonly BindingRecord[]): { kept: Set<BindingRecord>; dropped: [BindingRecord, BindingRecord][] } {
+  const chosen = new Map<string, BindingRecord>();
+  const dropped: [BindingRecord, BindingRecord][] = [];
+  for (const entry of entries) {
+    const key = macKey(entry.mac);
+    const held = chosen.get(key);
+    if (!held) {
+      chosen.set(key, entry);
+      continue;
+    }
+    const keep = entry.key.startsWith('id:') && !held.key.startsWith('id:') ? entry : held;
+    const lose = keep === held ? entry : held;
+    chosen.set(key, keep);
+    dropped.push([lose, keep]);
+  }
+  return { kept: new Set(chosen.values()), dropped };
 }
 
 export class DhcpServer implements LeaseDirectory {
@@ -519,7 +547,12 @@ export class DhcpServer implements LeaseDirectory {
     }
     const lease = this.leaseFor(key, mac);
     if (lease.phoneClass?.name !== phoneClass?.name) {
+      // The same MAC, now of another kind (phone <-> guest): its outstanding offer moves with it.
+      const offered = lease.state === 'offered';
+      if (offered) this.adjustOffers(lease, -1);
+      if (!phoneClass && this.blocks.holding(key)?.state === 'offered') this.blocks.end(key, now);
       lease.phoneClass = phoneClass;
+      if (offered) this.adjustOffers(lease, +1);
       this.changed(lease);
     }
     this.setAddress(lease, choice.ip);
@@ -745,12 +778,15 @@ export class DhcpServer implements LeaseDirectory {
   ): { offered: Map<number, Uint8Array>; always: number[]; file: string | undefined } {
     const network = this.network as DhcpNetwork;
     const offered = new Map<number, Uint8Array>();
-    const always: number[] = [Opt.SUBNET_MASK, Opt.ROUTER, Opt.DNS];
+    const always: number[] = [Opt.SUBNET_MASK, Opt.ROUTER];
     offered.set(Opt.SUBNET_MASK, u32Value(prefixMask(network.prefixLength)));
     const router = this.config.router === 'auto' ? network.ip : (parseIp(this.config.router) ?? network.ip);
     offered.set(Opt.ROUTER, ipListValue([router]));
-    const dns = this.config.dns.length > 0 ? this.config.dns.map((text) => parseIp(text) ?? 0) : [network.ip];
-    offered.set(Opt.DNS, ipListValue(dns));
+    // Only servers the owner named: a phone told of a DNS server that is not there fails its lookups.
+    if (this.config.dns.length > 0) {
+      offered.set(Opt.DNS, ipListValue(this.config.dns.map((text) => (text === DNS_ROUTER ? network.ip : (parseIp(text) ?? 0)))));
+      always.push(Opt.DNS);
+    }
     if (this.config.ntp.length > 0) {
       offered.set(Opt.NTP, ipListValue(this.config.ntp.map((text) => parseIp(text) ?? 0)));
       always.push(Opt.NTP);
@@ -813,21 +849,41 @@ export class DhcpServer implements LeaseDirectory {
   clearLeases(now: number): { count: number; outputs: DhcpOutput[] } {
     const out: DhcpOutput[] = [];
     let count = 0;
-    for (const lease of Array.from(this.byKey.values())) {
-      if (lease.state === 'bound' || lease.state === 'offered') count++;
-      const wasBound = lease.state === 'bound';
-      this.blocks.end(lease.key, now, true);
-      lease.state = 'idle';
-      if (wasBound) this.emitEvent('released', lease);
-      this.forget(lease);
-    }
-    this.offersPhone = 0;
-    this.offersGuest = 0;
+    for (const lease of Array.from(this.byKey.values())) if (this.clearOne(lease, now)) count++;
     this.heldAcks = [];
     this.dueDirty = true;
     out.push({ kind: 'log', level: 'info', text: `${count} lease(s) cleared` });
     this.startFlush(out);
     return { count, outputs: out };
+  }
+
+  /**
+   * Forget the lease of one address or MAC (console `lease clear <address|mac>`), as clearLeases
+   * does for all. Undefined `cleared` when no client holds or held it.
+   */
+  clearLease(which: { readonly ip: number } | { readonly mac: Uint8Array }, now: number): { cleared: string | undefined; outputs: DhcpOutput[] } {
+    const out: DhcpOutput[] = [];
+    const lease = 'ip' in which ? this.byIpMap.get(which.ip) : this.byKey.get(macKey(which.mac));
+    if (!lease) return { cleared: undefined, outputs: out };
+    const cleared = this.describe(lease);
+    this.heldAcks = this.heldAcks.filter((held) => held.lease !== lease);
+    this.clearOne(lease, now);
+    this.dueDirty = true;
+    out.push({ kind: 'log', level: 'info', text: `${cleared} cleared` });
+    this.startFlush(out);
+    return { cleared, outputs: out };
+  }
+
+  /** Forget one lease: its block is quarantined ownerless, NAPPT hears 'released'. True when it was live. */
+  private clearOne(lease: Lease, now: number): boolean {
+    const live = lease.state === 'bound' || lease.state === 'offered';
+    if (lease.state === 'offered') this.adjustOffers(lease, -1);
+    const wasBound = lease.state === 'bound';
+    this.blocks.end(lease.key, now, true);
+    lease.state = 'idle';
+    if (wasBound) this.emitEvent('released', lease);
+    this.forget(lease);
+    return live;
   }
 
   // ---------------------------------------------------------------- probes
@@ -926,7 +982,8 @@ export class DhcpServer implements LeaseDirectory {
   /**
    * Load the persisted bindings after a boot. `read(key)` returns a record or undefined. Every
    * binding comes back as bound for a whole lease time from `now` (the downtime is unknown, so the
-   * phone may still hold it); blocks come back owned by the same clients.
+   * phone may still hold it); blocks come back owned by the same clients. Bindings are keyed by
+   * MAC: one stored under option 61 (earlier firmware) is migrated in place (see onePerMac).
    */
   restore(read: (key: string) => Uint8Array | undefined, now: number): { loaded: number; skipped: string[] } {
     const skipped: string[] = [];
@@ -938,6 +995,7 @@ export class DhcpServer implements LeaseDirectory {
     this.blocks.markEverUsed(meta.everUsed);
     this.shardCount = meta.shardCount;
     const classes = new Map(this.config.classes.map((phoneClass) => [phoneClass.name, phoneClass]));
+    const entries: BindingRecord[] = [];
     for (let shard = 0; shard < meta.shardCount; shard++) {
       const bytes = read(shardKey(shard));
       if (!bytes) continue;
@@ -946,30 +1004,45 @@ export class DhcpServer implements LeaseDirectory {
         skipped.push(`${shardKey(shard)}: ${isRecordError(decoded) ? decoded : 'wrong shard number'}`);
         continue;
       }
-      for (const entry of decoded.entries) {
-        if (this.byKey.has(entry.key) || this.slots[entry.slot] || (entry.ip !== 0 && this.byIpMap.has(entry.ip))) {
-          skipped.push(`${entry.key}: duplicate`);
-          continue;
-        }
-        const lease = this.leaseFor(entry.key, entry.mac);
-        lease.phoneClass = entry.phoneClass !== undefined ? classes.get(entry.phoneClass) : undefined;
-        lease.slot = entry.slot;
-        this.slots[entry.slot] = lease;
-        if (entry.ip !== 0) {
-          lease.ip = entry.ip;
-          this.byIpMap.set(entry.ip, lease);
-          this.knownAddresses.add(entry.ip);
-          lease.state = 'bound';
-          lease.expiresAt = now + (lease.phoneClass ? this.config.leaseTime : this.config.guestLeaseTime) * 1000;
-          this.noteDue(lease.expiresAt);
-        }
-        if (entry.psidLength > 0) {
-          const size = 2 ** (16 - entry.psidLength);
-          const block = { first: entry.psid * size, last: entry.psid * size + size - 1, psidLength: entry.psidLength, psid: entry.psid };
-          if (!this.blocks.restore(entry.key, block, now, lease.state === 'bound')) skipped.push(`${entry.key}: block ${block.first}-${block.last} overlaps`);
-        }
-        loaded++;
+      entries.push(...decoded.entries);
+    }
+    const { kept, dropped } = onePerMac(entries);
+    for (const entry of entries) {
+      if (!kept.has(entry)) continue;
+      const key = macKey(entry.mac);
+      if (this.byKey.has(key) || this.slots[entry.slot] || (entry.ip !== 0 && this.byIpMap.has(entry.ip))) {
+        skipped.push(`${entry.key}: duplicate`);
+        continue;
       }
+      const lease = this.leaseFor(key, entry.mac);
+      // Stored by an earlier firmware under option 61: same slot, address and block, new key.
+      if (entry.key !== key) this.dirtyShards.add(Math.floor(entry.slot / SHARD_SLOTS));
+      lease.phoneClass = entry.phoneClass !== undefined ? classes.get(entry.phoneClass) : undefined;
+      lease.slot = entry.slot;
+      this.slots[entry.slot] = lease;
+      if (entry.ip !== 0) {
+        lease.ip = entry.ip;
+        this.byIpMap.set(entry.ip, lease);
+        this.knownAddresses.add(entry.ip);
+        lease.state = 'bound';
+        lease.expiresAt = now + (lease.phoneClass ? this.config.leaseTime : this.config.guestLeaseTime) * 1000;
+        this.noteDue(lease.expiresAt);
+      }
+      if (entry.psidLength > 0) {
+        const block = portBlock(entry.psidLength, entry.psid);
+        if (!this.blocks.restore(key, block, now, lease.state === 'bound')) skipped.push(`${entry.key}: block ${block.first}-${block.last} overlaps`);
+      }
+      loaded++;
+    }
+    for (const [entry, keptEntry] of dropped) {
+      const block = entry.psidLength > 0 ? portBlock(entry.psidLength, entry.psid) : undefined;
+      const ports = block ? `, ports ${block.first}-${block.last}` : '';
+      skipped.push(`${entry.key}: second lease of ${macToString(entry.mac)} (${ipToString(entry.ip)}${ports}) dropped, one lease per MAC (kept ${keptEntry.key})`);
+      // Its block may still be in the phone's hands: it rests a quarantine from now, owned by nobody.
+      const owner = `dropped:${entry.key}`; // never a lease key, so no lease loses its own block here
+      if (block && this.blocks.restore(owner, block, now, false)) this.blocks.end(owner, now, true);
+      if (!this.slots[entry.slot]) this.freeSlots.push(entry.slot);
+      this.dirtyShards.add(Math.floor(entry.slot / SHARD_SLOTS));
     }
     return { loaded, skipped };
   }
@@ -1006,6 +1079,8 @@ export class DhcpServer implements LeaseDirectory {
     for (const lease of Array.from(this.byKey.values())) {
       if (lease.state === 'offered' && lease.expiresAt <= now) this.lapseOffer(lease, now);
       else if (lease.state === 'bound' && lease.expiresAt <= now) {
+        // Said aloud: a phone that stops renewing loses its calls' inbound path.
+        out.push({ kind: 'log', level: 'info', text: `${this.describe(lease)} expired (not renewed)` });
         lease.state = 'expired';
         this.blocks.end(lease.key, now);
         this.emitEvent('expired', lease);

@@ -96,6 +96,13 @@ export class DhcpService implements Service {
     return count;
   }
 
+  /** Drop the lease of one address or MAC; says whose it was, or undefined when there is none. */
+  clearLease(which: { readonly ip: number } | { readonly mac: Uint8Array }): string | undefined {
+    const { cleared, outputs } = this.server.clearLease(which, this.options.now());
+    this.perform(outputs);
+    return cleared;
+  }
+
   close(): void {
     this.closed = true;
     this.serverPort?.close();

@@ -248,7 +248,7 @@ class IPv4Stack implements RouterStack {
       }
     }
     const timedOut = this.pings.expire(now);
-    if (timedOut > 0) this.counters_.event('ping.timeout', timedOut);
+    if (timedOut > 0) this.counters_.event('icmp.echo-request-unanswered', timedOut);
   }
 
   // ---- Receive ----
@@ -614,7 +614,7 @@ class IPv4Stack implements RouterStack {
     const data = this.scratch.subarray(at + ICMP_HEADER_LEN, at + ICMP_HEADER_LEN + PING_DATA_LEN);
     for (let i = 0; i < PING_DATA_LEN; i++) data[i] = i;
     emitIcmp({ kind: 'echo-request', ident: this.pingIdent, seq, data }, this.scratch, at);
-    this.counters_.event('ping.sent');
+    this.counters_.event('icmp.echo-request-sent'); // the router's own: DHCP's address probes and the console's ping
     const result = new Promise<number | undefined>((resolve) => this.pings.add(seq, dst, now, now + timeoutMs, resolve));
     this.routeScratch(state, nextHop, at + ICMP_HEADER_LEN + PING_DATA_LEN);
     this.onPollChange?.();

@@ -33,6 +33,7 @@ export function attachTftp(firmware: Firmware): TftpServer {
       maxUploadBytes: settings.uploadMaxBytes,
     },
     log: (line) => log.info('tftp', line),
+    warn: (line) => log.warn('tftp', line),
     wake: () => reactor.reschedule(),
   });
   reactor.add(server);

@@ -78,9 +78,12 @@ export function provisioningVars(lease: LeaseInfo, tftpServer: number | undefine
   else delete vars.public_ip;
   if (tftpServer !== undefined) vars.tftp_server = ipToString(tftpServer);
   vars.boot_file = lease.bootFile ?? '';
-  // A firmware URL only when the class names a firmware: an empty one tells the phone "no update",
-  // where tftp://<router>/ would send it after a file that does not exist.
-  const firmware = lease.vars.firmware;
+  // The firmware is the class's boot file (what DHCP told the phone to fetch) unless the class names
+  // another with `var firmware`. Without either there is no URL at all, and templates leave the line
+  // out: tftp://<router>/ would send the phone after a file that does not exist.
+  const firmware = lease.vars.firmware || lease.bootFile || '';
+  vars.firmware = firmware;
+  vars.firmware_load = firmware.replace(/\.loads$/i, '');
   vars.firmware_url = firmware && vars.tftp_server ? `tftp://${vars.tftp_server}/${firmware}` : '';
   return vars;
 }

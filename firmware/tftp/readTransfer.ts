@@ -10,7 +10,8 @@ import type { TransferParams } from './params';
 
 /** Hands a packet to the port; false means its transmit queue is full and the packet was not sent. */
 export type Send = (packet: Uint8Array) => boolean | void;
-export type TransferEnd = 'complete' | 'timeout' | 'client-error' | 'source-error' | 'aborted';
+/** 'no-space': an upload the store had no room for (counted apart from other store failures). */
+export type TransferEnd = 'complete' | 'timeout' | 'client-error' | 'source-error' | 'no-space' | 'aborted';
 
 export class ReadTransfer {
   private phase: 'oack' | 'sending' | 'done';

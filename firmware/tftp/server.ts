@@ -3,13 +3,14 @@
 // edge: it reads the store, renders provisioning files, and is the only place with I/O.
 import type { Datagram, Stack, UdpEndpoint } from '../stack/types';
 import type { Service } from '../stack/service';
-import type { ItemWriter, Store } from '../store/types';
+import type { ItemWriter, Store, StoreFailure } from '../store/types';
 import { isFailure } from '../store/types';
 import type { LeaseDirectory, LeaseInfo } from '../dhcp/types';
 import { SysError } from '../../hal/hal';
 import { parsePacket, buildError, buildOack, buildAck, Opcode, TftpError, ParseError, type Request } from '../wire/tftp';
 import { decodeUtf8 } from '../util/text';
 import { ipToString } from '../util/ipv4';
+import { macToString } from '../util/mac';
 import { checkName, TEMPLATE_ITEM_PREFIX } from './names';
 import { negotiate } from './options';
 import { DEFAULT_LIMITS, BLOCK_OVERHEAD, type TftpLimits } from './params';
@@ -20,8 +21,16 @@ import { netasciiLength } from './netascii';
 import { classFileName, matchProvisioningName, provisioningVars, resolveTemplate } from './provisioning';
 import { renderTemplate } from './render';
 import { SHIPPED_TEMPLATES, type TemplateId } from './templates';
+import { UploadWindows, type OpenUploadWindow, type UploadWindow, type WindowOpening } from './uploadWindows';
+import { TransferHistory, type TransferRecord } from './history';
 
 export const TFTP_PORT = 69;
+
+/** Bytes for a log line: exact, and in KiB/MiB for a reader. */
+function sizeText(n: number): string {
+  const scaled = n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`;
+  return `${n} bytes (${scaled})`;
+}
 
 const NO_STORE = { error: SysError.NOT_FOUND, message: 'no flash store mounted' } as const;
 
@@ -38,17 +47,10 @@ export interface TftpServerOptions {
   readonly lanMtu?: number;
   readonly limits?: Partial<TftpLimits>;
   readonly log?: (line: string) => void;
+  /** Lines the owner must see (a full store): the console shows warnings by default. */
+  readonly warn?: (line: string) => void;
   /** Called after a store operation completed and may have moved pollAt (the reactor's reschedule). */
   readonly wake?: () => void;
-}
-
-export interface UploadWindow {
-  /** The only LAN address allowed to upload. */
-  readonly host: number;
-  /** When set, the only item name it may write. */
-  readonly name?: string;
-  /** Monotonic ms (HAL clock) at which the window closes. */
-  readonly until: number;
 }
 
 export interface TransferInfo {
@@ -82,7 +84,8 @@ export interface TftpStatus {
   };
   /** Errors by kind: refusals sent, transfer failures, dropped packets. */
   readonly errors: Readonly<Record<string, number>>;
-  readonly uploadWindow: UploadWindow | undefined;
+  /** Upload windows still open, oldest first. */
+  readonly uploadWindows: readonly OpenUploadWindow[];
   /** Upper bound of the block buffers one transfer can hold with the current limits. */
   readonly maxBytesPerTransfer: number;
 }
@@ -130,8 +133,9 @@ export class TftpServer implements Service {
   private readonly busyTids = new Set<string>();
   private slotsInUse = 0;
   private nextId = 1;
-  private window: UploadWindow | undefined;
-  private readonly errors: Record<string, number> = {};
+  private readonly windows = new UploadWindows();
+  private readonly history = new TransferHistory();
+  private errors: Record<string, number> = {};
   private requests = 0;
   private readsCompleted = 0;
   private writesCompleted = 0;
@@ -162,13 +166,59 @@ export class TftpServer implements Service {
     this.listener = undefined;
   }
 
-  /** Allow one LAN host to upload (optionally one name) until `until`; replaces any open window. */
-  openUploadWindow(window: UploadWindow): void {
-    this.window = { ...window };
+  /**
+   * Allow one LAN host to upload (optionally one name) until `until`. Other windows stay open; one
+   * for the same host and name is moved to the new closing time. Refused for a name no upload may use.
+   */
+  openUploadWindow(window: UploadWindow): WindowOpening {
+    return this.windows.open(window, this.options.clock());
   }
 
-  closeUploadWindow(): void {
-    this.window = undefined;
+  /** Close one window (by its id); false when none such is open. */
+  cancelUploadWindow(id: number): boolean {
+    return this.windows.cancel(id, this.options.clock()) !== undefined;
+  }
+
+  /** Close every upload window; returns how many were open. */
+  closeUploadWindows(): number {
+    return this.windows.cancelAll(this.options.clock());
+  }
+
+  /** Zero the totals and error counts (`clear counters`); transfers in progress and history stay. */
+  clearCounters(): void {
+    this.errors = {};
+    this.requests = 0;
+    this.readsCompleted = 0;
+    this.writesCompleted = 0;
+    this.failed = 0;
+    this.bytesSent = 0;
+    this.bytesReceived = 0;
+    this.peakConcurrent = this.slotsInUse;
+    this.retransmits = 0;
+    this.duplicateAcks = 0;
+  }
+
+  /**
+   * What `client` fetched or uploaded lately, newest first: transfers in progress, then finished
+   * ones. Only those of the MAC that holds the address now, when a lease names one.
+   */
+  recentTransfers(client: number): readonly TransferRecord[] {
+    const mac = this.leaseMac(client);
+    const running: TransferRecord[] = [];
+    for (const t of this.active.values()) {
+      if (t.client === client) running.unshift({ kind: t.kind, name: t.name, startedAt: t.startedAt, endedAt: undefined, outcome: undefined, bytes: this.progressOf(t), size: t.size, mac });
+    }
+    const finished = this.history.of(client).filter((r) => mac === undefined || r.mac === mac);
+    return [...running, ...finished];
+  }
+
+  private leaseMac(client: number): string | undefined {
+    const lease = this.options.leases.byIp(client);
+    return lease ? macToString(lease.mac) : undefined;
+  }
+
+  private progressOf(t: Active): number {
+    return t.read ? t.read.bytesAcked : (t.write?.bytesStored ?? 0);
   }
 
   /** Store operations still pending; the simulation lets promises settle while this is non-zero. */
@@ -249,7 +299,7 @@ export class TftpServer implements Service {
         name: t.name,
         client: ipToString(t.client),
         clientPort: t.clientPort,
-        bytes: t.read ? t.read.bytesAcked : (t.write?.bytesStored ?? 0),
+        bytes: this.progressOf(t),
         size: t.size,
         blockSize: params?.blockSize ?? 0,
         windowSize: params?.windowSize ?? 0,
@@ -271,7 +321,7 @@ export class TftpServer implements Service {
         duplicateAcks: this.duplicateAcks,
       },
       errors: { ...this.errors },
-      uploadWindow: this.window,
+      uploadWindows: this.windows.list(now),
       maxBytesPerTransfer: (this.limits.maxWindowSize + this.limits.readAhead) * (this.blockCap + 4) + 512,
     };
   }
@@ -317,7 +367,7 @@ export class TftpServer implements Service {
     if ((this.perClient.get(d.srcIp) ?? 0) >= this.limits.maxTransfersPerClient) {
       return this.refuse(d.srcIp, d.srcPort, TftpError.NOT_DEFINED, 'busy-client', `too many transfers from this address (max ${this.limits.maxTransfersPerClient})`);
     }
-    const name = checkName(packet.filename);
+    const name = checkName(packet.filename, packet.op === Opcode.WRQ ? 'write' : 'read');
     if (!name.ok) return this.refuse(d.srcIp, d.srcPort, name.code, `name:${name.reason}`, `refused name (${name.reason})`);
     this.reserve(d.srcIp, tid);
     const client = d.srcIp;
@@ -396,7 +446,12 @@ export class TftpServer implements Service {
     if (typeof template !== 'string') return { code: TftpError.NOT_DEFINED, kind: 'provisioning:template-unreadable', message: template.message };
     const vars = provisioningVars(lease, this.options.stack.address('lan')?.ip, this.options.publicIp?.());
     const rendered = renderTemplate(template, vars, this.limits.maxRenderedBytes);
-    if (!rendered.ok) return { code: TftpError.NOT_DEFINED, kind: 'provisioning:render-failed', message: `template ${id}: ${rendered.reason}` };
+    if (!rendered.ok) {
+      // The owner must learn which value is missing: the phone only sees an error and retries.
+      const hint = rendered.missing && lease.phoneClass ? ` (phone-class ${lease.phoneClass} var ${rendered.missing} <value>)` : '';
+      this.options.warn?.(`provisioning file for ${macToString(lease.mac)} at ${ipToString(lease.ip)} not rendered: template ${id}: ${rendered.reason}${hint}`);
+      return { code: TftpError.NOT_DEFINED, kind: 'provisioning:render-failed', message: `template ${id}: ${rendered.reason}` };
+    }
     return { source: new BytesSource(rendered.bytes), size: rendered.bytes.length, raw: rendered.bytes };
   }
 
@@ -455,9 +510,7 @@ export class TftpServer implements Service {
   }
 
   private async startWrite(client: number, clientPort: number, name: string, request: Request): Promise<boolean> {
-    const now = this.options.clock();
-    const w = this.window;
-    if (!w || now >= w.until || w.host !== client || (w.name !== undefined && w.name !== name)) {
+    if (!this.windows.admitting(client, name, this.options.clock())) {
       this.refuse(client, clientPort, TftpError.ACCESS_VIOLATION, 'upload-closed', 'uploads are closed (open an upload window on the console)');
       return false;
     }
@@ -478,10 +531,21 @@ export class TftpServer implements Service {
       this.refuse(client, clientPort, TftpError.DISK_FULL, 'upload-too-large', `uploads are limited to ${this.limits.maxUploadBytes} bytes`);
       return false;
     }
-    const writer = this.options.store ? await this.options.store.put(name, negotiated.announcedSize) : NO_STORE;
+    const asked = negotiated.announcedSize;
+    const writer = this.options.store ? await this.options.store.put(name, asked) : NO_STORE;
     if (isFailure(writer)) {
-      const full = writer.error === SysError.NO_SPACE;
-      this.refuse(client, clientPort, full ? TftpError.DISK_FULL : TftpError.NOT_DEFINED, full ? 'disk-full' : 'store-error', `store: ${writer.message}`);
+      if (writer.error !== SysError.NO_SPACE) {
+        this.refuse(client, clientPort, TftpError.NOT_DEFINED, 'store-error', `store: ${writer.message}`);
+        return false;
+      }
+      // Refused before a byte moves: the client learns why at once, the owner sees the figures.
+      const free = this.freeBytes();
+      this.count('no-space');
+      const what = asked === undefined ? `'${name}'` : `'${name}' (${asked} bytes)`;
+      this.options.warn?.(`upload of ${what} from ${ipToString(client)} refused, store full: ${asked === undefined ? 'size not announced' : `asked ${sizeText(asked)}`}, ${sizeText(free)} free${this.replacing(name)}`);
+      // The store also needs room for its record headers: a size just under the free figure is refused too.
+      const headers = asked !== undefined && asked <= free ? ' (too few with the record headers)' : '';
+      this.listener?.sendTo(client, clientPort, buildError(TftpError.DISK_FULL, `disk full: ${asked === undefined ? '' : `${asked} bytes asked, `}${free} bytes free${headers}`));
       return false;
     }
     const t = this.open(client, clientPort, 'write', name, negotiated.announcedSize);
@@ -598,18 +662,50 @@ export class TftpServer implements Service {
     const writer = t.writer as ItemWriter;
     const failure = await writer.write(bytes);
     if (t.closed) return;
-    machine.written(this.options.clock(), failure === undefined, t.send);
+    if (failure) return this.storeFailed(t, failure);
+    machine.written(this.options.clock(), t.send);
     if (machine.done) return this.end(t, machine.endReason ?? 'source-error');
     if (!last) return;
     const stat = await writer.commit();
     if (t.closed) return;
-    const ok = !isFailure(stat);
-    if (ok) {
-      this.writesCompleted++;
-      this.options.log?.(`upload of ${t.name} from ${ipToString(t.client)} committed (${machine.bytesStored} bytes)`);
-    }
-    machine.committedResult(this.options.clock(), ok, t.send);
+    if (isFailure(stat)) return this.storeFailed(t, stat);
+    this.writesCompleted++;
+    this.options.log?.(`upload of ${t.name} from ${ipToString(t.client)} committed (${machine.bytesStored} bytes)`);
+    machine.committedResult(this.options.clock(), t.send);
     if (machine.done) this.end(t, machine.endReason ?? 'source-error');
+  }
+
+  /**
+   * The store refused a block or the commit: tell the client (error 3 when it is full) and the owner,
+   * and end the transfer. The unfinished version is dropped in end(); the previous one stays.
+   */
+  private storeFailed(t: Active, failure: StoreFailure): void {
+    const machine = t.write as WriteTransfer;
+    const stored = machine.bytesStored;
+    const from = ipToString(t.client);
+    if (failure.error === SysError.NO_SPACE) {
+      // The store dropped the unfinished version already: what it has free now is what it had when
+      // the upload began, the figure to compare with the file's size.
+      const free = this.freeBytes();
+      this.count('no-space');
+      this.options.warn?.(`upload of '${t.name}' from ${from} failed, store full after ${sizeText(stored)}: it has ${sizeText(free)} free for an upload${this.replacing(t.name)}`);
+      machine.storeFailed(TftpError.DISK_FULL, `disk full after ${stored} bytes (${free} bytes free for an upload)`, t.send);
+      return this.end(t, 'no-space');
+    }
+    this.count('store-write-failed');
+    this.options.warn?.(`upload of '${t.name}' from ${from} failed after ${sizeText(stored)}: ${failure.message}`);
+    machine.storeFailed(TftpError.NOT_DEFINED, `store: ${failure.message}`, t.send);
+    this.end(t, 'source-error');
+  }
+
+  private freeBytes(): number {
+    return this.options.store?.usage().freeBytes ?? 0;
+  }
+
+  /** A replaced item keeps its space until the new version commits: say so when that is the case. */
+  private replacing(name: string): string {
+    const old = this.options.store?.stat(name);
+    return old ? ` (the current '${name}', ${sizeText(old.size)}, stays until a new one is stored)` : '';
   }
 
   private end(t: Active, reason: TransferEnd): void {
@@ -631,6 +727,9 @@ export class TftpServer implements Service {
       this.bytesReceived += t.write.bytesStored;
       this.retransmits += t.write.retransmits;
     }
+    const committed = t.write !== undefined && t.write.committed;
+    const endedAt = this.options.clock();
+    this.history.record(t.client, { kind: t.kind, name: t.name, startedAt: t.startedAt, endedAt, outcome: committed ? 'complete' : reason, bytes: this.progressOf(t), size: t.size, mac: this.leaseMac(t.client) });
     if (reason === 'complete') {
       if (t.read) this.readsCompleted++;
     } else if (!(t.write && t.write.committed)) {

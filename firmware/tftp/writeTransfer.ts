@@ -69,12 +69,8 @@ export class WriteTransfer {
   }
 
   /** The server finished writing the chunk onData returned. */
-  written(now: number, ok: boolean, send: Send): void {
+  written(now: number, send: Send): void {
     if (this.phase !== 'writing') return;
-    if (!ok) {
-      this.fail(3, 'store write failed', send);
-      return;
-    }
     this.stored++;
     this.bytesStored += this.pendingBytes;
     if (this.pendingLast) {
@@ -85,17 +81,22 @@ export class WriteTransfer {
     this.phase = 'receiving';
   }
 
-  /** The server committed the new version (or failed to). */
-  committedResult(now: number, ok: boolean, send: Send): void {
+  /** The server committed the new version. */
+  committedResult(now: number, send: Send): void {
     if (this.phase !== 'committing') return;
-    if (!ok) {
-      this.fail(3, 'store commit failed', send);
-      return;
-    }
     this.lastReply = buildAck(wireBlock(this.stored, this.params.rolloverTo));
     send(this.lastReply);
     this.phase = 'dally';
     this.deadline = now + this.dallyMs;
+  }
+
+  /**
+   * The store refused the chunk or the commit: the client gets `code` and `message` (the server
+   * knows why: a full store is error 3 with its figures) and the transfer ends.
+   */
+  storeFailed(code: number, message: string, send: Send): void {
+    if (this.phase !== 'writing' && this.phase !== 'committing') return;
+    this.fail(code, message, send);
   }
 
   onError(): void {

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { CONFIG_KEYS, DEFAULT_CONFIG, dhcpConfigOf, errorsOf, hashPassword, napptConfigOf, settingsOf, usablePortBlocks, validateConfig, verifyPassword, withValue, withPhoneClass, newPhoneClass, type RouterConfig } from '../../firmware/config';
 import { validateDhcpConfig } from '../../firmware/dhcp/config';
-import { Pbkdf2Work, PasswordCheck } from '../../firmware/config';
+import { isPasswordHash, Pbkdf2Work, PasswordCheck, PASSWORD_ITERATIONS } from '../../firmware/config';
 import { pbkdf2 } from '@noble/hashes/pbkdf2.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { encodeUtf8 } from '../../firmware/util/text';
@@ -90,6 +90,11 @@ test('value types refuse bad text with a reason', () => {
   assert.match(reason('dhcp.reserved-ports', '5-3'), /first port after last/);
   assert.match(reason('nat.pool', '80-90'), /1024-65535/);
   assert.match(reason('nat.hairpin', 'maybe'), /on or off/);
+  // A long number is a whole number out of range, not "not a whole number".
+  assert.is(reason('lan.prefix', '99999999999'), 'out of range 8-30');
+  assert.is(reason('dhcp.lease-time', '0000000000000000000000600'), 'ok');
+  assert.is(reason('dhcp.reserved-ports', '1024-999999'), "'1024-999999': ports are 0-65535");
+  assert.is(reason('nat.pool', '5000-1000000'), 'ports must be 1024-65535');
 });
 
 test('password hashes are salted, verify only the right password, and refuse malformed hashes', () => {
@@ -103,6 +108,13 @@ test('password hashes are salted, verify only the right password, and refuse mal
   assert.not.ok(verifyPassword('secret', 'pbkdf2-sha256$100$00$00'));
   assert.not.ok(verifyPassword('secret', 'pbkdf2-sha256$9999999$' + '00'.repeat(16) + '$' + '00'.repeat(32)));
   fc.assert(fc.property(fc.string(), (s) => verifyPassword('x', s) === false), { numRuns: 200, seed: 1 });
+});
+
+test('new hashes use the count sized for ~100 ms on MT7621; older 512-iteration hashes still log in; a costlier paste is refused', () => {
+  assert.match(hashPassword('pw', (b) => b.fill(1)), new RegExp(`^pbkdf2-sha256\\$${PASSWORD_ITERATIONS}\\$[0-9a-f]{32}\\$[0-9a-f]{64}$`));
+  const older = hashPassword('pw', (b) => b.fill(2), 512);
+  assert.ok(isPasswordHash(older) && verifyPassword('pw', older));
+  assert.not.ok(isPasswordHash(`pbkdf2-sha256$4097$${'00'.repeat(16)}$${'00'.repeat(32)}`), 'a login would take ~20 s on the router');
 });
 
 test('sliced PBKDF2 matches RFC 7914 and noble\'s one-shot pbkdf2 for any slice size', () => {

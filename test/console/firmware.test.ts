@@ -63,6 +63,9 @@ test('with phones running: show leases, phones, nat, tftp, stats, status, log; e
   const stats = await command('show stats');
   assert.match(stats.join('\n'), /^stack:/m);
   assert.match(stats.join('\n'), /dhcp\.rx\.discover +\d+/);
+  // DHCP's address probes are the router's own echo requests, named as such (nobody typed ping).
+  assert.match(stats.join('\n'), /icmp\.echo-request-sent +[1-9]/);
+  assert.not.match(stats.join('\n'), /\bping\./);
 
   const log = await command('show log info');
   assert.match(log.join('\n'), /info +dhcp: .*yealink.* bound/);
@@ -105,6 +108,20 @@ test('a live change reaches the running service: nat.hairpin, log level, phone c
   assert.is(fw.log.consoleLevel(), 'warn');
   assert.equal(await command('phone-class acme vendor-class prefix:Acme'), ['% Warning, phone-class acme: has no boot-file']);
   assert.match((await command('set lan.address 192.168.1.2')).join('\n'), /lan\.address: takes effect after 'save' and 'reload'/);
+});
+
+test('reload-only NAT keys wait for the reload, as the console says; live NAT keys apply at once', async () => {
+  const { fw, command } = await office(24, 0);
+  const forwarder = (fw.nappt as { forwarder: { currentConfig(): { pool: { first: number; last: number }; wanMtu: number; udpTimeout: number } } }).forwarder;
+  const before = forwarder.currentConfig();
+  assert.match((await command('set nat.pool 5000-9000')).join('\n'), /nat\.pool: takes effect after 'save' and 'reload'/);
+  assert.match((await command('set wan.mtu 1400')).join('\n'), /wan\.mtu: takes effect after 'save' and 'reload'/);
+  assert.equal(forwarder.currentConfig().pool, before.pool, 'the NAPT pool is not re-cut (its mappings stay)');
+  assert.is(forwarder.currentConfig().wanMtu, before.wanMtu);
+  assert.equal(await command('set nat.udp-timeout 600'), []);
+  assert.is(forwarder.currentConfig().udpTimeout, 600);
+  assert.equal(forwarder.currentConfig().pool, before.pool, 'a live NAT key leaves the pool alone too');
+  assert.equal(fw.config.needReload(), ['wan.mtu', 'nat.pool']);
 });
 
 test.run();

@@ -1,12 +1,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { LineEditor, type EditorAction } from '../../firmware/console/lineEditor';
+import { LineEditor, MAX_LINE_LENGTH, type EditorAction } from '../../firmware/console/lineEditor';
+import { encodeUtf8 } from '../../firmware/util/text';
 import { Screen } from './terminal';
 
 function editor() {
   const screen = new Screen();
-  const ed = new LineEditor((text) => screen.write(text));
+  const raw: string[] = [];
+  const ed = new LineEditor((text) => {
+    raw.push(text);
+    screen.write(text);
+  });
   ed.start('> ');
   const actions: EditorAction[] = [];
   const feed = (input: string | number[]) => {
@@ -16,7 +21,7 @@ function editor() {
       if (a) actions.push(a);
     }
   };
-  return { ed, screen, actions, feed };
+  return { ed, screen, actions, feed, raw };
 }
 
 const ESC = '\x1b';
@@ -186,12 +191,43 @@ test('property: after any edit sequence the terminal row shows exactly prompt + 
   );
 });
 
+test('a line over the limit is refused with the reason when submitted, never cut and run', () => {
+  const { actions, feed } = editor();
+  feed('x'.repeat(MAX_LINE_LENGTH) + '\r');
+  assert.equal(actions, [{ kind: 'submit', line: 'x'.repeat(MAX_LINE_LENGTH) }], 'a line at the limit is kept whole');
+  feed('set hostname ' + 'y'.repeat(MAX_LINE_LENGTH) + '\r');
+  assert.equal(actions[1], { kind: 'refused', reason: `the line is longer than ${MAX_LINE_LENGTH} characters` });
+  feed('show version\r');
+  assert.equal(actions[2], { kind: 'submit', line: 'show version' }, 'the next line is whole again');
+});
+
+test('non-ASCII input refuses the line, naming the character; the bell rings when it is typed', () => {
+  const { actions, feed, screen, raw } = editor();
+  feed(Array.from(encodeUtf8('set hostname mü')));
+  assert.ok(raw.join('').endsWith('m\x07'), 'the bell, once for the character');
+  feed('nchen');
+  assert.is(screen.rows[0], '> set hostname mnchen', 'nothing is drawn for it');
+  feed('\r');
+  assert.equal(actions, [{ kind: 'refused', reason: "'ü' (column 15) is not ASCII; only ASCII can be kept" }]);
+  feed(Array.from(encodeUtf8('a€b\r')));
+  assert.equal(actions[1], { kind: 'refused', reason: "'€' (column 2) is not ASCII; only ASCII can be kept" });
+  feed([0x41, 0xff, 0x0d]); // a byte that starts no UTF-8 character
+  assert.equal(actions[2], { kind: 'refused', reason: "byte 0xff (column 2) is not ASCII; only ASCII can be kept" });
+});
+
+test('Ctrl-C after a refused character starts a clean line', () => {
+  const { actions, feed } = editor();
+  feed(Array.from(encodeUtf8('ä')));
+  feed('\x03ok\r');
+  assert.equal(actions, [{ kind: 'interrupt' }, { kind: 'submit', line: 'ok' }]);
+});
+
 test('fuzz: random bytes never throw and the line stays bounded', () => {
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 2000 }), (bytes) => {
       const { ed, feed } = editor();
       feed(Array.from(bytes));
-      assert.ok(ed.line().length <= 512);
+      assert.ok(ed.line().length <= MAX_LINE_LENGTH);
     }),
     { numRuns: 300, seed: 7 },
   );

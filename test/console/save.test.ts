@@ -64,6 +64,46 @@ test('factory-reset asks to confirm; no keeps everything, yes boots the defaults
   assert.ok(configEquals(rig.instance().router.config.current, DEFAULT_CONFIG));
 });
 
+/** Back after a power cycle, touching no key (at a password prompt any line would be a guess). */
+async function poweredBack(rig: Rig): Promise<void> {
+  await rig.settle(() => rig.board.current() !== undefined && rig.instance().console !== undefined && rig.instance().loadOutcome !== undefined, 30000);
+}
+
+test('password recovery: Ctrl-R on the serial console within 5 s of boot logs in without the password and erases nothing', async () => {
+  const rig = await booted(7);
+  rig.command('set hostname office');
+  rig.command('phone-class acme vendor-class prefix:Acme');
+  await rig.commandAsync('set console.password "forgotten one"');
+  assert.equal(await rig.commandAsync('save'), ['Configuration saved']);
+  const saved = rig.instance().router.config.current;
+
+  // Without the key, or too late, the password is asked as before.
+  rig.board.powerCycle();
+  await poweredBack(rig);
+  assert.match(rig.screen.text(), /Press Ctrl-R within 5 s to log in without the password \(password recovery\)/);
+  assert.is(rig.screen.current(), 'Password:');
+  rig.run(5000);
+  rig.type('\x12', 10);
+  assert.is(rig.screen.current(), 'Password:', 'after the window Ctrl-R does nothing');
+  rig.type('guess\r', 10);
+  assert.match(rig.screen.text(), /Wrong password/);
+
+  // Power cycled (the physical act), Ctrl-R at once: in, with the saved configuration intact.
+  rig.board.powerCycle();
+  await poweredBack(rig);
+  rig.type('\x12', 10);
+  assert.match(rig.screen.text(), /% Password recovery: logged in without the password; nothing was erased\./);
+  assert.match(rig.screen.current(), /^office>/);
+  assert.ok(configEquals(rig.instance().router.config.current, saved), 'the configuration, hash included, is untouched');
+  assert.match(rig.command('show status').join('\n'), /Console +logged in by password recovery at boot/);
+  rig.command('unset console.password');
+  assert.equal(await rig.commandAsync('save'), ['Configuration saved']);
+  rig.board.powerCycle();
+  await poweredBack(rig);
+  assert.match(rig.screen.current(), /^office>/, 'no password any more');
+  assert.is(rig.instance().router.config.current.phoneClasses.some((c) => c.name === 'acme'), true);
+});
+
 test('a power cut at every flash operation of save leaves either the old or the new configuration, whole', async () => {
   const outcomes: string[] = [];
   for (let cutAt = 1; cutAt <= 12; cutAt++) {

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { consoleRig } from './harness';
 import { CONFIG_KEYS, DEFAULT_CONFIG, configEquals, getValue, hashPassword } from '../../firmware/config';
 import { parseIp } from '../../firmware/util/ipv4';
+import { MAX_LINE_LENGTH } from '../../firmware/console/lineEditor';
 
 const ESC = '\x1b';
 
@@ -30,6 +31,8 @@ test('errors say which word is wrong and why', () => {
   assert.match(rig.command('show version now')[0], /Unexpected 'now' \(word 3\): 'show version' takes nothing more/);
   assert.match(rig.command('set hostname "unterminated')[0], /Unterminated quote/);
   assert.match(rig.command('phone-class acme block-size 100')[0], /Invalid <size> '100' \(word 4\): not a power of two/);
+  assert.match(rig.command('phone-class acme block-size 99999999999')[0], /Invalid <size> '99999999999' \(word 4\): out of range 2-32768/);
+  assert.match(rig.command('set lan.prefix 99999999999')[0], /Invalid <value> '99999999999' \(word 3\): out of range 8-30/);
   assert.ok(configEquals(rig.instance().router.config.current, DEFAULT_CONFIG), 'nothing changed');
 });
 
@@ -239,6 +242,22 @@ test('services that are not running say so instead of failing', async () => {
   assert.match(status.join('\n'), /Configuration +defaults\n/);
 });
 
+test('input that cannot be kept is refused with the reason, never altered: non-ASCII, over-long lines', () => {
+  const rig = consoleRig();
+  rig.run(10);
+  const config = () => rig.instance().router.config.current;
+  assert.equal(rig.command('set hostname münchen', 400), ["% Refused: 'ü' (column 15) is not ASCII; only ASCII can be kept; nothing was run."]);
+  assert.is(getValue(config(), 'hostname'), 'plugboard');
+  assert.match(rig.screen.current(), /^plugboard>/);
+  const digits = Array.from({ length: 500 }, (_, i) => '0123456789abcdef'[(i * 7) % 16]).join('');
+  assert.equal(rig.command(`phone-class avaya option 242 hex ${digits}`, 2000), []);
+  const avaya = config().phoneClasses.find((c) => c.name === 'avaya')!;
+  assert.is(avaya.options.find((o) => o.code === 242)?.hex, digits, 'all 500 digits are stored');
+  const tooLong = `phone-class avaya var note ${'x'.repeat(MAX_LINE_LENGTH)}`;
+  assert.equal(rig.command(tooLong, 4000), [`% Refused: the line is longer than ${MAX_LINE_LENGTH} characters; nothing was run.`]);
+  assert.is(config().phoneClasses.find((c) => c.name === 'avaya')!.vars.note, undefined);
+});
+
 test('password: asked at login, wrong ones wait 1 s, 2 s, 4 s (input dropped meanwhile), right one opens', async () => {
   const rig = consoleRig({ seed: 3 });
   rig.run(10);
@@ -270,14 +289,33 @@ test('password: asked at login, wrong ones wait 1 s, 2 s, 4 s (input dropped mea
   assert.is(rig.screen.current(), 'plugboard>');
 });
 
-test('a stored hash from show running-config works as the password on another router', () => {
+test('a stored hash from show running-config with-password works as the password on another router', () => {
   const hash = hashPassword('pw', (b) => b.fill(7), 64);
   const rig = consoleRig();
   rig.run(10);
-  rig.command(`set console.password-hash ${hash}`);
+  assert.equal(rig.command(`set console.password-hash ${hash}`), []);
+  rig.command('terminal length 0');
+  const plain = rig.command('show running-config').join('\n');
+  assert.not.match(plain, /pbkdf2|^set console\.password-hash/m, 'the hash is not shown unless asked for');
+  assert.match(plain, /^! console\.password-hash is set; 'show running-config with-password' prints it$/m);
+  assert.match(rig.command('show running-config with-password').join('\n'), new RegExp(`^set console\\.password-hash ${hash.replace(/\$/g, '\\$')}$`, 'm'));
   rig.command('logout');
   rig.type('pw\r');
   assert.is(rig.screen.current(), 'plugboard>');
+});
+
+test('a malformed password hash is refused with the reason, so the console cannot lock itself', () => {
+  const rig = consoleRig();
+  rig.run(10);
+  assert.match(rig.command('set console.password-hash foo')[0], /Invalid <value> 'foo' \(word 3\): not a password hash \(pbkdf2-sha256\$<iterations>\$<salt hex>\$<hash hex>\); use 'set console\.password <secret>'/);
+  const salt = '00'.repeat(16);
+  const digest = '00'.repeat(32);
+  assert.match(rig.command(`set console.password-hash pbkdf2-sha256$0$${salt}$${digest}`)[0], /iterations must be 1-\d+/);
+  assert.match(rig.command(`set console.password-hash pbkdf2-sha256$100$00$${digest}`)[0], /salt must be 8-64 bytes/);
+  assert.match(rig.command(`set console.password-hash pbkdf2-sha256$100$${salt}$00ff`)[0], /hash must be 32 bytes \(64 hex digits\)/);
+  assert.is(getValue(rig.instance().router.config.current, 'console.password-hash'), undefined);
+  rig.command('logout');
+  assert.is(rig.screen.current(), 'plugboard>', 'no password is asked');
 });
 
 test('a log line arriving while typing takes the prompt row; the half-typed line is redrawn below it', () => {

@@ -95,6 +95,7 @@ test('udhcpc (-V vendor class, -O options) and dhclient get phone leases; a clie
     const ip = env.get('ip') ?? '';
     assert.match(ip, /^192\.168\.1\.(1\d\d)$/, `phone pool: ${[...env].join(' ')}`);
     assert.ok(Number(ip.split('.')[3]) <= 199);
+    assert.not.ok(env.has('dns'), `dhcp.dns none: no DNS server named (nothing answers on port 53): ${env.get('dns')}`);
     assert.is(env.get('tftp'), '192.168.1.1', 'option 66');
     assert.is(env.get('bootfile'), 'y000000000000.cfg', 'option 67');
     const opt150 = env.get('opt150') ?? env.get('tftp_servers');
@@ -125,6 +126,7 @@ test('udhcpc (-V vendor class, -O options) and dhclient get phone leases; a clie
     const bound = lastEvent(ciscoDump, /BOUND/);
     const ciscoIp = bound.get('new_ip_address') ?? '';
     assert.match(ciscoIp, /^192\.168\.1\.1\d\d$/, [...bound].join(' '));
+    assert.not.ok(bound.has('new_domain_name_servers'), 'no DNS server named to dhclient either');
     assert.is(bound.get('new_tftp_server_name'), '192.168.1.1');
     assert.is(bound.get('new_bootfile_name'), 'XMLDefault.cnf.xml');
     assert.is(bound.get('new_tftp_servers'), '192.168.1.1');

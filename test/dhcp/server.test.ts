@@ -3,10 +3,11 @@
 // REBINDING, DECLINE, RELEASE, INFORM, offer lapse, lease expiry, reservations, reply addressing.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MessageType, Opt, FLAG_BROADCAST } from '../../firmware/wire/dhcp';
+import { MessageType, FLAG_BROADCAST } from '../../firmware/wire/dhcp';
 import { Harness, ROUTER_IP, ip, testConfig, type Sent } from './harness';
 import { TestClient, macOf, type Reply } from './client';
 import type { LeaseEvent } from '../../firmware/dhcp/types';
+import { ipToString } from '../../firmware/util/ipv4';
 
 const YEALINK = { vendorClass: 'yealink SIP-T46G 28.83.0.50' };
 
@@ -35,7 +36,7 @@ test('DORA: a phone is probed, offered, and ACKed only once its binding is on fl
   assert.is(r.t2, 3150);
   assert.is(r.mask, 0xffffff00);
   assert.equal(r.routers, [ROUTER_IP]);
-  assert.equal(r.dns, [ROUTER_IP]);
+  assert.is(r.dns, undefined, 'dhcp.dns none: no DNS server is named');
   assert.is(r.tftpName, '192.168.1.1');
   assert.equal(r.tftpServers, [ROUTER_IP]);
   assert.is(r.bootFile, 'y000000000000.cfg');
@@ -154,6 +155,32 @@ test('clearing leases: released events, blocks quarantined, table written; a uni
   assert.not.equal(again.portParams, ack.portParams);
 });
 
+test('clearing one lease by address or by MAC leaves the others alone', () => {
+  const h = new Harness();
+  const events: LeaseEvent[] = [];
+  h.server.subscribe((event) => events.push(event));
+  const [a, b, c] = [41, 42, 43].map((n) => new TestClient(macOf(n), YEALINK));
+  const [ackA, ackB, ackC] = [a, b, c].map((client, i) => dora(h, client, i * 100));
+  const writes = h.writes;
+  const byIp = h.server.clearLease({ ip: ackA.yiaddr }, 1000);
+  h.run(byIp.outputs, 1000);
+  assert.is(byIp.cleared, `00:15:65:00:00:29 (yealink) ${ipToString(ackA.yiaddr)} ports 16384-16447`);
+  assert.is(h.writes, writes + 1, 'the table is written');
+  const byMac = h.server.clearLease({ mac: macOf(42) }, 1100);
+  h.run(byMac.outputs, 1100);
+  assert.match(byMac.cleared!, /^00:15:65:00:00:2a /);
+  assert.equal(h.server.clearLease({ ip: ip('192.168.1.190') }, 1200), { cleared: undefined, outputs: [] });
+  assert.equal(h.server.clearLease({ mac: macOf(44) }, 1200), { cleared: undefined, outputs: [] });
+  assert.equal(events.map((e) => e.kind), ['bound', 'bound', 'bound', 'released', 'released']);
+  assert.is(h.server.byIp(ackA.yiaddr), undefined);
+  assert.is(h.server.byIp(ackB.yiaddr), undefined);
+  assert.is(h.server.byPublicPort(ackA.portParams!.psid * 64), undefined, 'its block has no owner now');
+  assert.is(h.server.byIp(ackC.yiaddr)?.block?.psid, ackC.portParams!.psid, 'the third phone keeps its lease');
+  only(h.send(a.renew(ackA.yiaddr), 2000, { broadcast: false, srcIp: ackA.yiaddr }), MessageType.NAK);
+  only(h.send(c.renew(ackC.yiaddr), 2000, { broadcast: false, srcIp: ackC.yiaddr }), MessageType.ACK);
+  assert.ok(h.logs.includes(`${byIp.cleared} cleared`));
+});
+
 test('DECLINE: the address is quarantined and another one offered next time, the block stays', () => {
   const h = new Harness();
   const phone = new TestClient(macOf(10), YEALINK);
@@ -213,9 +240,11 @@ test('an offer not taken lapses at exactly offerHold; a lease expires at exactly
   assert.is(h.server.pollAt(), 40_010 + 600_000);
   h.dispatch(640_009);
   assert.ok(h.server.byIp(ack.yiaddr));
+  const logged = h.logs.length;
   h.dispatch(640_010);
   assert.is(h.server.byIp(ack.yiaddr), undefined);
   assert.equal(events.map((e) => e.kind), ['bound', 'expired']);
+  assert.equal(h.logs.slice(logged), [`00:15:65:00:00:0e (yealink) ${ipToString(ack.yiaddr)} ports 16384-16447 expired (not renewed)`], 'the expiry is logged');
   // The expired client INIT-REBOOTs later: its address is still its own.
   only(h.send(a.initReboot(ack.yiaddr), 700_000), MessageType.ACK);
 });
@@ -259,17 +288,6 @@ test('a storm of new phones: every DISCOVER up to the offer cap is probed at onc
   const offers = h.answerProbes(500);
   assert.is(offers.filter((s) => s.reply.type === MessageType.OFFER).length, 40);
   assert.is(new Set(offers.map((s) => s.reply.yiaddr)).size, 40);
-});
-
-test('client identifier (61) keys the lease and is echoed', () => {
-  const h = new Harness();
-  const id = Uint8Array.of(1, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff);
-  const a = new TestClient(macOf(18), { ...YEALINK, clientId: id });
-  const ack = dora(h, a, 0);
-  assert.equal(Array.from(ack.message.options.get(Opt.CLIENT_ID)!), Array.from(id));
-  // Same client id from another NIC: same lease.
-  const b = new TestClient(macOf(19), { ...YEALINK, clientId: id });
-  only(h.send(b.initReboot(ack.yiaddr), 100), MessageType.ACK);
 });
 
 test('maximum message size (57) is respected: options that do not fit are left out whole', () => {

@@ -127,6 +127,12 @@ test('ports carry the board MAC sources, the MTU and send through the runtime', 
   assert.is(logs.length, 1);
 });
 
+test('the board info names the console the runtime opened (--console, --baud), not the board file\'s default', () => {
+  const native = Object.assign(new FakeNative(), { console: { device: 'pty:/tmp/pb-console', baud: 57600 } });
+  const hal = createNativeHal(native);
+  assert.equal(hal.board.console, { device: 'pty:/tmp/pb-console', baud: 57600 });
+});
+
 test('an invalid board stops the boot with every error listed', () => {
   assert.throws(() => parseBoardText('{"name": "x"'), /not JSON/);
   const native = new FakeNative();

@@ -68,7 +68,7 @@ for (const [name, change, expected] of cases) {
 
 test('a swconfig board with VLANs and MACs from flash validates', () => {
   const result = validateBoard({
-    name: 'tplink-archer-c7-v2',
+    name: 'example-swconfig-nand',
     arch: 'mips',
     byteOrder: 'big',
     console: { device: 'ttyS0', baud: 115200 },

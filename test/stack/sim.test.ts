@@ -63,7 +63,7 @@ test('the router pings a host: RTT measured in virtual time; a missing host time
   assert.ok(rtt !== undefined && rtt >= 8 && rtt < 20, `rtt ${rtt}`);
   assert.is(await missing, undefined);
   const counters = firmware.stack.counters();
-  assert.is(counters['ping.timeout'], 1);
+  assert.is(counters['icmp.echo-request-unanswered'], 1);
   assert.is(counters['arp.request-sent'], 4, 'one for the host, three tries for the missing one');
   assert.is(counters['arp.unresolved'], 1);
   assert.ok(firmware.stack.pollAt() !== undefined, 'the learned entry still has to expire');

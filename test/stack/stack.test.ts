@@ -464,7 +464,7 @@ test('ping resolves with the round trip after ARP, and with undefined on timeout
   hal.time += 500;
   stack.dispatch(hal.time);
   assert.is(await lost, undefined);
-  assert.is(stack.counters()['ping.timeout'], 1);
+  assert.is(stack.counters()['icmp.echo-request-unanswered'], 1);
   assert.is(await stack.ping(INTERNET_IP, 100), undefined, 'no route');
   assert.is(await stack.ping(ROUTER_IP, 100), 0, 'our own address');
   assertAccounted(stack);

@@ -48,7 +48,6 @@ interface Binding {
 }
 
 export class VirtualNet {
-  readonly scheduler = new Scheduler();
   readonly rng: Rng;
   private readonly routerBindings = new Map<string, Binding>();
   private readonly hostBindings = new Map<number, Map<number, (d: Datagram) => void>>();
@@ -62,7 +61,8 @@ export class VirtualNet {
   /** Sees every packet as it is sent (before loss). */
   tap: ((fromRouter: boolean, srcPort: number, payload: Uint8Array) => void) | undefined;
 
-  constructor(seed: number, impairments: Impairments = PERFECT) {
+  /** `scheduler` may be shared with a simulated flash, so store operations run in the same virtual time. */
+  constructor(seed: number, impairments: Impairments = PERFECT, readonly scheduler = new Scheduler()) {
     this.rng = new Rng(seed);
     this.impairments = { ...impairments };
   }
@@ -301,7 +301,10 @@ export class MemoryStore implements Store {
     return undefined;
   }
   usage(): StoreUsage {
-    return { totalBytes: 0, usedBytes: 0, freeBytes: 0, reclaimableBytes: 0, eraseCounts: [], badBlocks: 0 };
+    let used = 0;
+    for (const item of this.items.values()) used += item.stat.size;
+    const total = Number.isFinite(this.capacity) ? this.capacity : used;
+    return { totalBytes: total, usedBytes: used, freeBytes: Math.max(0, total - used), reclaimableBytes: 0, eraseCounts: [], badBlocks: 0 };
   }
   damage(): readonly string[] {
     return [];
@@ -376,8 +379,10 @@ export class Bench {
   private wakeAt: number | undefined;
   publicIp: number | undefined = PUBLIC_IP;
 
-  constructor(seed: number, impairments: Impairments = PERFECT, options: Partial<TftpServerOptions> = {}) {
-    this.net = new VirtualNet(seed, impairments);
+  readonly warnings: string[] = [];
+
+  constructor(seed: number, impairments: Impairments = PERFECT, options: Partial<TftpServerOptions> = {}, scheduler?: Scheduler) {
+    this.net = new VirtualNet(seed, impairments, scheduler);
     this.server = new TftpServer({
       stack: this.net.stack,
       store: this.store,
@@ -386,6 +391,9 @@ export class Bench {
       publicIp: () => this.publicIp,
       log: (line) => {
         if (this.log.length < 1000) this.log.push(line);
+      },
+      warn: (line) => {
+        if (this.warnings.length < 1000) this.warnings.push(line);
       },
       ...options,
     });

@@ -193,15 +193,15 @@ test('write machine: ACK only after the store wrote the block; duplicate DATA re
   assert.ok(c1 && !c1.last);
   assert.equal(r.take(), [], 'no ACK before the write completes');
   assert.is(m.onData(6, 1, new Uint8Array(8), r.send), undefined, 'a repeat while writing is not written twice');
-  m.written(7, true, r.send);
+  m.written(7, r.send);
   assert.equal(r.take(), ['A1']);
   assert.is(m.onData(8, 1, new Uint8Array(8), r.send), undefined);
   assert.equal(r.take(), ['A1'], 'duplicate DATA 1 gets ACK 1 again');
   const c2 = m.onData(9, 2, new Uint8Array(3), r.send);
   assert.ok(c2 && c2.last);
-  m.written(10, true, r.send);
+  m.written(10, r.send);
   assert.equal(r.take(), [], 'the last ACK waits for the commit');
-  m.committedResult(11, true, r.send);
+  m.committedResult(11, r.send);
   assert.equal(r.take(), ['A2']);
   assert.ok(m.committed);
   m.onData(12, 2, new Uint8Array(3), r.send);
@@ -211,12 +211,12 @@ test('write machine: ACK only after the store wrote the block; duplicate DATA re
   assert.is(m.bytesStored, 11);
 });
 
-test('write machine: a store failure answers error 3; silence times out', () => {
+test('write machine: a store failure answers the error the server names; silence times out', () => {
   const r = recorder();
   const m = new WriteTransfer(params(), Uint8Array.of(0, 4, 0, 0), 0, r.send, 3000);
   r.take();
   m.onData(1, 1, new Uint8Array(8), r.send);
-  m.written(2, false, r.send);
+  m.storeFailed(3, 'disk full after 0 bytes', r.send);
   assert.equal(r.take(), ['E3']);
   assert.ok(m.done);
   const r2 = recorder();

@@ -48,14 +48,20 @@ test('Yealink <mac>.cfg: the phone own range (SIP port, RTP min/max) and the pub
   assert.match(common.body, `min_rtpport = ${block.first + 2}`);
 });
 
-test('Yealink without a firmware in its class: an empty firmware URL (no update), never tftp://<router>/', async () => {
+test('Yealink firmware URL: the class boot file by default, var firmware when set, no line without either', async () => {
   const { b } = setup();
   const bare = leaseFor(5, 'yealink', {});
-  b.leases.add(bare);
-  b.net.addHost(bare.ip);
+  const noBoot = { ...leaseFor(6, 'yealink', {}), bootFile: undefined };
+  for (const l of [bare, noBoot]) {
+    b.leases.add(l);
+    b.net.addHost(l.ip);
+  }
   const r = await fetch(b, bare.ip, `${macHex(bare)}.cfg`);
   assert.ok(r.ok, r.message);
-  assert.match(r.body, /^static\.firmware\.url = $/m);
+  assert.match(r.body, /^static\.firmware\.url = tftp:\/\/192\.168\.1\.1\/phone\.bin$/m);
+  const none = await fetch(b, noBoot.ip, `${macHex(noBoot)}.cfg`);
+  assert.ok(none.ok, none.message);
+  assert.not.match(none.body, 'firmware', 'never tftp://<router>/ with an empty path');
 });
 
 test('Cisco SEP<MAC>.cnf.xml (upper case) and XMLDefault.cnf.xml carry voipControlPort and the media range', async () => {
@@ -189,6 +195,83 @@ test('renderTemplate: defaults, bounds, no code', () => {
   assert.equal(matchProvisioningName('SEP001565100001.cnf.xml')?.template, 'cisco');
   assert.equal(matchProvisioningName('000000000000.cfg')?.template, 'polycom-master');
   assert.equal(matchProvisioningName('phone.bin'), undefined);
+});
+
+// ---- issue 15 item 8: no empty settings, firmware from the boot file ----------------------------
+
+test('a class with no values: no `key =` lines, empty elements or attributes in any shipped template', async () => {
+  const b = new Bench(31);
+  const bare = { yealink: leaseFor(11, 'yealink'), cisco: leaseFor(12, 'cisco'), polycom: leaseFor(13, 'polycom'), grandstream: leaseFor(14, 'grandstream') };
+  for (const l of Object.values(bare)) {
+    b.leases.add({ ...l, bootFile: undefined });
+    b.net.addHost(l.ip);
+  }
+  const files: Array<[number, string]> = [
+    [bare.yealink.ip, `${macHex(bare.yealink)}.cfg`],
+    [bare.cisco.ip, `SEP${macHex(bare.cisco).toUpperCase()}.cnf.xml`],
+    [bare.polycom.ip, `${macHex(bare.polycom)}-plugboard.cfg`],
+    [bare.grandstream.ip, `cfg${macHex(bare.grandstream)}.xml`],
+  ];
+  for (const [ip, name] of files) {
+    const r = await fetch(b, ip, name);
+    assert.ok(r.ok, `${name}: ${r.message}`);
+    assert.not.match(r.body, /=\s*$/m, `${name}: a key with no value`);
+    assert.not.match(r.body, /<(\w+)><\/\1>/, `${name}: an empty element`);
+    assert.not.match(r.body, /="\s*"/, `${name}: an empty attribute`);
+    assert.not.match(r.body, /sip_server|address|ntp|sntp|time_zone|firmware|loadInformation|P47|P30/i, `${name}: a setting with no value was written`);
+  }
+  // The lines that were left out come back once the class has values.
+  const y = await fetch(b, bare.yealink.ip, `${macHex(bare.yealink)}.cfg`);
+  assert.match(y.body, `sip.listen_port = ${bare.yealink.block!.first}\n`);
+  b.leases.add({ ...bare.cisco, vars: { sip_server: '198.51.100.7', ntp: '198.51.100.8' } });
+  const c = await fetch(b, bare.cisco.ip, `SEP${macHex(bare.cisco).toUpperCase()}.cnf.xml`);
+  assert.match(c.body, '<processNodeName>198.51.100.7</processNodeName>');
+  assert.match(c.body, '<sntpServer>198.51.100.8</sntpServer>');
+});
+
+test('firmware defaults to the boot file everywhere: Yealink URL, Polycom APP_FILE_PATH, Cisco load without .loads', async () => {
+  const b = new Bench(32);
+  const y = { ...leaseFor(21, 'yealink'), bootFile: 'T46S-66.86.0.15.rom' };
+  const p = { ...leaseFor(22, 'polycom'), bootFile: '3111-48300-001.sip.ld' };
+  const c = { ...leaseFor(23, 'cisco'), bootFile: 'sip88xx.14-1-1-0001-136.loads' };
+  const own = { ...leaseFor(24, 'yealink', { firmware: 'T46S-66.86.0.20.rom' }), bootFile: 'T46S-66.86.0.15.rom' };
+  for (const l of [y, p, c, own]) {
+    b.leases.add(l);
+    b.net.addHost(l.ip);
+  }
+  assert.match((await fetch(b, y.ip, `${macHex(y)}.cfg`)).body, 'static.firmware.url = tftp://192.168.1.1/T46S-66.86.0.15.rom\n');
+  assert.match((await fetch(b, p.ip, `${macHex(p)}.cfg`)).body, 'APP_FILE_PATH="3111-48300-001.sip.ld"');
+  assert.match((await fetch(b, c.ip, `SEP${macHex(c).toUpperCase()}.cnf.xml`)).body, '<loadInformation>sip88xx.14-1-1-0001-136</loadInformation>');
+  assert.match((await fetch(b, own.ip, `${macHex(own)}.cfg`)).body, 'static.firmware.url = tftp://192.168.1.1/T46S-66.86.0.20.rom\n', 'var firmware names another file');
+});
+
+test("an owner's template with a required variable the class lacks fails, and the log names the variable", async () => {
+  const { b, yealink } = setup();
+  b.store.putBytes('template:yealink', Buffer.from('sip.listen_port = {{sip_port}}\naccount.1.user_name = {{sip_user}}\n'));
+  const r = await fetch(b, yealink.ip, `${macHex(yealink)}.cfg`);
+  assert.is(r.code, 0);
+  assert.match(r.message ?? '', 'no value for {{sip_user}}');
+  const line = b.warnings.find((l) => l.includes('sip_user'));
+  assert.ok(line, b.warnings.join('\n'));
+  assert.match(line!, `provisioning file for 00:15:65:10:00:01 at ${ipToString(yealink.ip)} not rendered`);
+  assert.match(line!, '(phone-class yealink var sip_user <value>)');
+  // An empty value is no value either.
+  b.leases.add({ ...yealink, vars: { sip_user: '' } });
+  assert.is((await fetch(b, yealink.ip, `${macHex(yealink)}.cfg`)).code, 0);
+});
+
+test('renderTemplate: {{x?}} leaves its line out when x has no value, keeps it otherwise', () => {
+  const render = (t: string, vars: Record<string, string>) => {
+    const r = renderTemplate(t, vars, 1000);
+    return r.ok ? Buffer.from(r.bytes).toString() : `error: ${r.reason} (${r.missing})`;
+  };
+  assert.is(render('a = 1\nb = {{b?}}\nc = 3\n', {}), 'a = 1\nc = 3\n');
+  assert.is(render('a = 1\nb = {{b?}}\nc = 3\n', { b: '' }), 'a = 1\nc = 3\n');
+  assert.is(render('a = 1\nb = {{b?}}\nc = 3\n', { b: '2' }), 'a = 1\nb = 2\nc = 3\n');
+  assert.is(render('last = {{z?}}', {}), '');
+  assert.is(render('x={{x}} y={{y?}}\nkeep\n', { x: '1' }), 'keep\n');
+  assert.is(render('k = {{k}}\n', { k: '' }), 'error: no value for {{k}} (k)');
+  assert.is(render('k = {{k|}}\n', {}), 'k = \n', 'an explicit empty default stays the author\'s choice');
 });
 
 test.run();

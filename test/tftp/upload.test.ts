@@ -31,8 +31,7 @@ test('WRQ refused while no window is open, from another host, for another name, 
   assert.ok(await b.run(() => wrongHost.done && wrongName.done && provisioning.done, 10_000));
   assert.is(wrongHost.errorCode, 2);
   assert.is(wrongName.errorCode, 2);
-  b.server.openUploadWindow({ host: ADMIN, until: b.now + 60_000 });
-  assert.ok(await b.run(() => false, 1000) === false);
+  b.server.closeUploadWindows();
   b.server.openUploadWindow({ host: ADMIN, until: b.now + 10 });
   await b.run(() => false, 100);
   const late = new TftpTestClient(b.net, ADMIN).write('phone.bin', image);
@@ -103,6 +102,81 @@ test('a store without room refuses the upload with error 3 (disk full)', async (
   assert.ok(await b.run(() => unannounced.done, 10_000));
   assert.is(unannounced.errorCode, 3);
   assert.is(b.store.bytesOf('big.bin'), undefined);
+});
+
+
+// ---- issue 15 item 5: upload names, several windows ----------------------------------------------
+
+test('a window name follows the request-name rules: traversal, absolute paths, provisioning names refused', () => {
+  const b = bench();
+  for (const bad of ['../etc/passwd', '/etc/passwd', 'a/../b', '..\\x', 'a b', 'SEP001565100001.cnf.xml', 'x'.repeat(129)]) {
+    const opened = b.server.openUploadWindow({ host: ADMIN, name: bad, until: b.now + 60_000 });
+    assert.not.ok(opened.ok, bad);
+    if (!opened.ok) assert.match(opened.reason, `refused name '${bad}'`);
+  }
+  assert.equal(b.server.status().uploadWindows, [], 'no refused window was opened');
+  const opened = b.server.openUploadWindow({ host: ADMIN, name: 'images/T46S.rom', until: b.now + 60_000 });
+  assert.ok(opened.ok);
+});
+
+test('a traversal name in a put is refused inside an open window and never reaches the store', async () => {
+  const b = bench();
+  b.server.openUploadWindow({ host: ADMIN, until: b.now + 60_000 });
+  const puts: string[] = [];
+  const realPut = b.store.put.bind(b.store);
+  b.store.put = (name: string, size?: number) => {
+    puts.push(name);
+    return realPut(name, size);
+  };
+  for (const name of ['../etc/passwd', '/../etc/passwd', '..\\boot.ini', 'a/./b']) {
+    const w = new TftpTestClient(b.net, ADMIN).write(name, patternBytes(100));
+    assert.ok(await b.run(() => w.done, 10_000), name);
+    assert.is(w.errorCode, 2, name);
+  }
+  assert.equal(puts, []);
+});
+
+test('several windows stay open side by side; the same host and name again moves its time; cancel closes one', async () => {
+  const b = bench();
+  const first = b.server.openUploadWindow({ host: ADMIN, name: 'phone.bin', until: b.now + 60_000 });
+  const second = b.server.openUploadWindow({ host: OTHER, name: 'other.bin', until: b.now + 60_000 });
+  assert.ok(first.ok && second.ok);
+  assert.is(b.server.status().uploadWindows.length, 2, 'the second window did not replace the first');
+  const again = b.server.openUploadWindow({ host: ADMIN, name: 'phone.bin', until: b.now + 120_000 });
+  assert.ok(again.ok && again.replaced && first.ok && again.window.id === first.window.id);
+  assert.equal(b.server.status().uploadWindows.map((w) => [w.id, w.until]), [
+    [1, b.now + 120_000],
+    [2, b.now + 60_000],
+  ]);
+  const a = new TftpTestClient(b.net, ADMIN).write('phone.bin', patternBytes(700));
+  const o = new TftpTestClient(b.net, OTHER).write('other.bin', patternBytes(900));
+  assert.ok(await b.run(() => a.done && o.done, 10_000));
+  assert.ok(a.ok && o.ok, `${a.errorMessage} ${o.errorMessage}`);
+  assert.is(b.store.bytesOf('other.bin')?.length, 900);
+  assert.ok(b.server.cancelUploadWindow(2));
+  assert.not.ok(b.server.cancelUploadWindow(2), 'already closed');
+  const late = new TftpTestClient(b.net, OTHER).write('other.bin', patternBytes(10));
+  assert.ok(await b.run(() => late.done, 10_000));
+  assert.is(late.errorCode, 2, 'a cancelled window admits nothing');
+  assert.is(b.server.closeUploadWindows(), 1);
+  assert.equal(b.server.status().uploadWindows, []);
+  for (let i = 0; i < 8; i++) assert.ok(b.server.openUploadWindow({ host: ADMIN, name: `f${i}.bin`, until: b.now + 60_000 }).ok);
+  const ninth = b.server.openUploadWindow({ host: ADMIN, name: 'f8.bin', until: b.now + 60_000 });
+  assert.not.ok(ninth.ok);
+});
+
+test('a template item can be uploaded inside its window (README: put snom.tmpl template:snom)', async () => {
+  const b = bench();
+  b.server.openUploadWindow({ host: ADMIN, name: 'template:snom', until: b.now + 60_000 });
+  const text = new TextEncoder().encode('<html>{{sip_port}}</html>\n');
+  const w = new TftpTestClient(b.net, ADMIN).write('template:snom', text);
+  assert.ok(await b.run(() => w.done, 10_000));
+  assert.ok(w.ok, w.errorMessage);
+  assert.is(hex(b.store.bytesOf('template:snom')), hex(text));
+  // Reading it raw stays refused.
+  const r = new TftpTestClient(b.net, ADMIN).read('template:snom');
+  assert.ok(await b.run(() => r.done, 10_000));
+  assert.is(r.errorCode, 2);
 });
 
 test.run();

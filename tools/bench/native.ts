@@ -18,7 +18,7 @@ function sizes(): void {
   if (args.has('--cold-build')) {
     const started = Date.now();
     const build = spawnSync('bash', [join(repo, 'hal/native/build.sh'), '--arch', 'all', '--force'], { stdio: 'inherit' });
-    console.log(`cold build of all four arches (2 parallel QuickJS compiles per arch): ${((Date.now() - started) / 1000).toFixed(1)} s (exit ${build.status})`);
+    console.log(`cold build of every arch (2 parallel QuickJS compiles per arch): ${((Date.now() - started) / 1000).toFixed(1)} s (exit ${build.status})`);
   } else {
     spawnSync('bash', [join(repo, 'hal/native/build.sh'), '--arch', 'all'], { stdio: 'ignore' });
   }

@@ -14,9 +14,9 @@ export const SELF_TEST = {
   wan: { routerMac: '02:50:42:00:00:02', routerIp: '198.51.100.1', hostMac: '02:00:00:00:02:02', hostIp: '198.51.100.2', prefix: 24 },
 } as const;
 
-export type Arch = 'x86_64' | 'mipsel' | 'armhf' | 'aarch64';
-export const ARCHES: readonly Arch[] = ['x86_64', 'mipsel', 'armhf', 'aarch64'];
-const QEMU: Record<Arch, string | undefined> = { x86_64: undefined, mipsel: 'qemu-mipsel-static', armhf: 'qemu-arm-static', aarch64: 'qemu-aarch64-static' };
+export type Arch = 'x86_64' | 'mipsel' | 'mips' | 'armhf' | 'aarch64';
+export const ARCHES: readonly Arch[] = ['x86_64', 'mipsel', 'mips', 'armhf', 'aarch64'];
+const QEMU: Record<Arch, string | undefined> = { x86_64: undefined, mipsel: 'qemu-mipsel-static', mips: 'qemu-mips-static', armhf: 'qemu-arm-static', aarch64: 'qemu-aarch64-static' };
 
 export function runtimeBinary(arch: Arch): string {
   return join(import.meta.dirname, '..', '..', 'hal/native/build', arch, 'plugboard');

@@ -118,7 +118,7 @@ export function startOffice(bed: Testbed<unknown>, options: OfficeOptions): Offi
     phones,
     server,
     summary() {
-      const lines = phones.map((p) => `${p.describe()}: calls ${p.stats.calls}, SIP ${p.stats.sipAnswered}/${p.stats.sipSent} answered, RTP ${p.stats.rtpReceived}/${p.stats.rtpSent} back`);
+      const lines = phones.map((p) => `${p.describe()}: calls ${p.stats.calls}, SIP ${p.stats.sipAnswered}/${p.stats.sipSent} answered, RTP ${p.stats.rtpReceived}/${p.stats.rtpSent} back, lease renewed ${p.stats.renewed}x`);
       const sources = [...server.stats.sources].map(ipToString).join(', ') || 'none';
       lines.push(`voip-server: ${server.stats.sipRequests} SIP requests from ${server.stats.sipPorts.size} public ports, RTP ${server.stats.rtpIn} in / ${server.stats.rtpOut} out, seen from ${sources}`);
       return lines;

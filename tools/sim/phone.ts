@@ -1,6 +1,7 @@
 // A simulated IP phone for `npm start`: plugs into the LAN, DHCPs (asking for option 159), fetches
 // its software and its rendered configuration over TFTP, then registers and makes calls against the
 // WAN server through NAPPT, using only ports of its block: SIP-sized signalling and 50 packets/s RTP.
+// It keeps its lease as a real phone does: renews at T1, rebinds at T2, starts over when it ends.
 import type { SimHost, ReceivedUdp } from '../../hal/sim/host';
 import type { Scheduler } from '../../hal/sim/scheduler';
 import type { Rng } from '../../hal/sim/random';
@@ -10,8 +11,11 @@ import { buildAck, buildRequest, parsePacket, Opcode } from '../../firmware/wire
 import { ipToString, parseIp, prefixMask } from '../../firmware/util/ipv4';
 import { macToString } from '../../firmware/util/mac';
 import { decodeAscii, encodeAscii } from '../../firmware/util/text';
+import { leaseTimes, retransmitAt, type LeaseTimes } from './leaseTimes';
 
 export type PhoneStage = 'off' | 'dhcp' | 'tftp' | 'running' | 'failed';
+/** Where the phone's bound lease stands (RFC 2131 §4.4): none before the first ACK and after it ends. */
+export type LeaseStage = 'none' | 'bound' | 'renewing' | 'rebinding';
 
 export interface PhoneOptions {
   readonly vendorClass: string;
@@ -29,6 +33,12 @@ export interface PhoneStats {
   rtpSent: number;
   rtpReceived: number;
   calls: number;
+  /** REQUESTs sent to keep the lease (RENEWING unicast, REBINDING broadcast) and ACKs for them. */
+  renewalsSent: number;
+  rebindsSent: number;
+  renewed: number;
+  /** Leases that ended with no answer (the phone started over). */
+  expired: number;
 }
 
 const DHCP_CLIENT = 68;
@@ -48,7 +58,11 @@ export function sipMessage(firstLine: string, size: number, from: string): Uint8
 
 export class OfficePhone {
   stage: PhoneStage = 'off';
-  readonly stats: PhoneStats = { dhcpAttempts: 0, tftpBytes: 0, tftpRetries: 0, sipSent: 0, sipAnswered: 0, rtpSent: 0, rtpReceived: 0, calls: 0 };
+  readonly stats: PhoneStats = {
+    dhcpAttempts: 0, tftpBytes: 0, tftpRetries: 0, sipSent: 0, sipAnswered: 0, rtpSent: 0, rtpReceived: 0, calls: 0,
+    renewalsSent: 0, rebindsSent: 0, renewed: 0, expired: 0,
+  };
+  leaseStage: LeaseStage = 'none';
   address: number | undefined;
   ports: { first: number; last: number } | undefined;
   bootFile: string | undefined;
@@ -60,6 +74,8 @@ export class OfficePhone {
   private generation = 0;
   private tftp: { name: string; port: number; serverPort: number | undefined; block: number; bytes: number; tries: number; last: Uint8Array; done: (ok: boolean) => void } | undefined;
   private rtpTimer: number | undefined;
+  private lease: (LeaseTimes & { serverId: number }) | undefined;
+  private leaseTimer: number | undefined;
   private readonly scratch = new Uint8Array(576);
 
   constructor(
@@ -92,12 +108,14 @@ export class OfficePhone {
   stop(): void {
     this.generation++;
     this.cancel();
+    this.cancelLeaseTimer();
     if (this.rtpTimer !== undefined) this.scheduler.cancel(this.rtpTimer);
   }
 
   // ---- DHCP --------------------------------------------------------------------------------
 
-  private dhcp(type: number, extra: DhcpOption[]): Uint8Array {
+  /** `ciaddr` set (RENEWING, REBINDING): the phone has its address, so no broadcast flag. */
+  private dhcp(type: number, extra: DhcpOption[], ciaddr = 0): Uint8Array {
     const options: DhcpOption[] = [
       { code: Opt.MESSAGE_TYPE, value: Uint8Array.of(type) },
       { code: Opt.CLIENT_ID, value: Uint8Array.of(1, ...this.host.mac) },
@@ -105,7 +123,8 @@ export class OfficePhone {
       { code: Opt.PARAMETER_LIST, value: Uint8Array.of(Opt.SUBNET_MASK, Opt.ROUTER, Opt.DNS, Opt.LEASE_TIME, Opt.SERVER_ID, Opt.TFTP_SERVER_NAME, Opt.BOOTFILE, Opt.TFTP_SERVERS, Opt.PORT_PARAMS) },
       ...extra,
     ];
-    const { length } = emitDhcp({ op: BOOTREQUEST, xid: this.xid, flags: FLAG_BROADCAST, chaddr: this.host.mac, options }, this.scratch, this.scratch.length);
+    const flags = ciaddr === 0 ? FLAG_BROADCAST : 0;
+    const { length } = emitDhcp({ op: BOOTREQUEST, xid: this.xid, flags, ciaddr, chaddr: this.host.mac, options }, this.scratch, this.scratch.length);
     return this.scratch.slice(0, length);
   }
 
@@ -126,7 +145,9 @@ export class OfficePhone {
   }
 
   private onDhcp(message: DhcpMessage): void {
-    if (message.xid !== this.xid || this.stage !== 'dhcp') return;
+    if (message.xid !== this.xid) return;
+    if (this.leaseStage === 'renewing' || this.leaseStage === 'rebinding') return this.onRenewAnswer(message);
+    if (this.stage !== 'dhcp') return;
     if (message.messageType === MessageType.OFFER && !this.offer) {
       this.offer = message;
       this.cancel();
@@ -142,6 +163,7 @@ export class OfficePhone {
   }
 
   private bound(ack: DhcpMessage): void {
+    this.keepLease(ack);
     const mask = readIpList(ack.options.get(Opt.SUBNET_MASK))?.[0] ?? prefixMask(24);
     let prefix = 0;
     while (prefix < 32 && (mask & (0x80000000 >>> prefix)) !== 0) prefix++;
@@ -169,6 +191,93 @@ export class OfficePhone {
       this.fetch(files[index], (ok) => (ok ? next(index + 1) : this.fail(`TFTP of ${files[index]} failed`)));
     };
     next(0);
+  }
+
+  // ---- Keeping the lease (RFC 2131 §4.4.5) ---------------------------------------------------
+
+  /** Start the lease clock of an ACK: renew at T1. */
+  private keepLease(ack: DhcpMessage): void {
+    const now = this.scheduler.now();
+    const times = leaseTimes(ack, now);
+    this.cancelLeaseTimer();
+    if (!times) {
+      this.lease = undefined;
+      this.leaseStage = 'none';
+      return;
+    }
+    const serverId = readIpList(ack.options.get(Opt.SERVER_ID))?.[0] ?? this.lease?.serverId ?? 0;
+    this.lease = { ...times, serverId };
+    this.leaseStage = 'bound';
+    this.atLeaseTime(times.t1, () => this.renew());
+  }
+
+  /** RENEWING: a unicast REQUEST to the server that gave the lease, again until T2. */
+  private renew(): void {
+    const lease = this.lease;
+    if (!lease || this.address === undefined) return;
+    if (this.scheduler.now() >= lease.t2) return this.rebind();
+    this.leaseStage = 'renewing';
+    this.xid = this.rng.nextU32();
+    this.stats.renewalsSent++;
+    this.host.sendUdp(lease.serverId, DHCP_CLIENT, DHCP_SERVER, this.dhcp(MessageType.REQUEST, [], this.address));
+    this.atLeaseTime(retransmitAt(this.scheduler.now(), lease.t2), () => this.renew());
+  }
+
+  /** REBINDING: no answer by T2, so a broadcast REQUEST any server may answer, again until the end. */
+  private rebind(): void {
+    const lease = this.lease;
+    if (!lease || this.address === undefined) return;
+    if (this.scheduler.now() >= lease.end) return this.leaseEnded('expired with no answer');
+    if (this.leaseStage !== 'rebinding') this.options.say(`${this.name}: no answer to its renewals by T2; rebinding by broadcast`);
+    this.leaseStage = 'rebinding';
+    this.xid = this.rng.nextU32();
+    this.stats.rebindsSent++;
+    this.host.sendUdp(0xffffffff, DHCP_CLIENT, DHCP_SERVER, this.dhcp(MessageType.REQUEST, [], this.address));
+    this.atLeaseTime(retransmitAt(this.scheduler.now(), lease.end), () => this.rebind());
+  }
+
+  private onRenewAnswer(message: DhcpMessage): void {
+    if (message.messageType === MessageType.ACK && message.yiaddr === this.address) {
+      const how = this.leaseStage;
+      this.stats.renewed++;
+      this.keepLease(message);
+      const until = this.lease ? ` for ${Math.round((this.lease.end - this.scheduler.now()) / 1000)} s` : '';
+      this.options.say(`${this.name} renewed ${ipToString(message.yiaddr)}${until} (${how})`);
+    } else if (message.messageType === MessageType.NAK || message.messageType === MessageType.ACK) {
+      this.leaseEnded(message.messageType === MessageType.NAK ? 'refused (NAK)' : 'answered with another address');
+    }
+  }
+
+  /** The lease is gone: stop calling from its address and DHCP from scratch, as a phone does. */
+  private leaseEnded(why: string): void {
+    this.options.say(`${this.name}: lease of ${ipToString(this.address ?? 0)} ${why}; asking DHCP again`);
+    if (why.startsWith('expired')) this.stats.expired++;
+    this.generation++; // ends the calls and registrations of this lease
+    this.cancel();
+    this.cancelLeaseTimer();
+    if (this.rtpTimer !== undefined) this.scheduler.cancel(this.rtpTimer);
+    this.tftp = undefined;
+    this.lease = undefined;
+    this.leaseStage = 'none';
+    this.address = undefined;
+    this.host.ip = undefined;
+    this.offer = undefined;
+    this.fetched.length = 0;
+    this.stage = 'dhcp';
+    this.discover(0);
+  }
+
+  private atLeaseTime(at: number, run: () => void): void {
+    this.cancelLeaseTimer();
+    this.leaseTimer = this.scheduler.after(Math.max(0, at - this.scheduler.now()), () => {
+      this.leaseTimer = undefined;
+      run();
+    });
+  }
+
+  private cancelLeaseTimer(): void {
+    if (this.leaseTimer !== undefined) this.scheduler.cancel(this.leaseTimer);
+    this.leaseTimer = undefined;
   }
 
   // ---- TFTP (RFC 1350 with blksize and tsize, lock-step) -------------------------------------

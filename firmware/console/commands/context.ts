@@ -11,6 +11,8 @@ import { matchProvisioningName } from '../../tftp/provisioning';
 export interface SessionControl {
   setTerminalLength(lines: number | undefined): void;
   logout(): void;
+  /** The boot-time password recovery key was used this boot. */
+  readonly recoveredAtBoot: boolean;
 }
 
 export class CommandContext {

@@ -3,6 +3,7 @@ import type { ArgType, CommandIO, CommandNode } from '../commandTree';
 import { newPhoneClass, phoneClassNamed, withoutPhoneClass, withPhoneClass, withPhoneClasses, type PhoneClass } from '../../config/model';
 import { parseMacPattern, parseVendorPattern, rawOptionBytes, validatePhoneClass } from '../../dhcp/config';
 import { choiceArg, intArg, textArg, wordArg } from './argTypes';
+import { parseDecimal } from '../../config/valueTypes';
 import type { CommandContext } from './context';
 
 const NAME_RE = /^[A-Za-z0-9_.-]{1,32}$/;
@@ -43,8 +44,8 @@ const macPatternArg: ArgType = {
 const blockSizeArg: ArgType = {
   syntax: '<2-32768> power of two (ports per phone)',
   parse(text) {
-    if (!/^\d{1,5}$/.test(text)) return { ok: false, reason: 'not a whole number' };
-    const n = Number(text);
+    const n = parseDecimal(text);
+    if (n === undefined) return { ok: false, reason: 'not a whole number' };
     if (n < 2 || n > 32768) return { ok: false, reason: 'out of range 2-32768' };
     if ((n & (n - 1)) !== 0) return { ok: false, reason: 'not a power of two' };
     return { ok: true, value: 16 - Math.log2(n) };

@@ -1,14 +1,19 @@
 // `show running-config`: the configuration as commands that, pasted into a fresh router, rebuild it.
 // Wrapped in `configure` ... `end` so cross-key rules are checked once, on the whole result.
+// The password hash is printed only when asked for: a printout or a pasted copy should not carry it.
 import { CONFIG_KEYS } from '../../config/schema';
 import { DEFAULT_CONFIG, phoneClassKey, type PhoneClass, type RouterConfig } from '../../config/model';
 import { quoteIfNeeded } from '../../config/valueTypes';
 
-export function runningConfigLines(config: RouterConfig, hostname: string): string[] {
+const SECRET_KEY = 'console.password-hash';
+export const WITH_PASSWORD = 'with-password';
+
+export function runningConfigLines(config: RouterConfig, hostname: string, withPassword = false): string[] {
   const lines = [`! ${hostname} running configuration`, 'configure'];
   for (const def of CONFIG_KEYS) {
     if (!Object.prototype.hasOwnProperty.call(config.values, def.key)) continue;
-    lines.push(`set ${def.key} ${def.type.format(config.values[def.key])}`);
+    if (def.key === SECRET_KEY && !withPassword) lines.push(`! ${SECRET_KEY} is set; 'show running-config ${WITH_PASSWORD}' prints it`);
+    else lines.push(`set ${def.key} ${def.type.format(config.values[def.key])}`);
   }
   lines.push(...phoneClassChanges(config.phoneClasses, DEFAULT_CONFIG.phoneClasses));
   lines.push('end');

@@ -6,7 +6,7 @@ import { ipToString } from '../../util/ipv4';
 import { macToString } from '../../util/mac';
 import { formatLogEntry, type LogLevel } from '../../log';
 import type { LeaseInfo } from '../../dhcp/types';
-import { runningConfigLines } from './runningConfig';
+import { runningConfigLines, WITH_PASSWORD } from './runningConfig';
 import { choiceArg, wordArg } from './argTypes';
 import { bytes, counterLines, duration, table } from './format';
 import { describe, type CommandContext } from './context';
@@ -40,6 +40,10 @@ export function showCommands(ctx: CommandContext): CommandNode[] {
     }
   };
 
+  const printRunningConfig = (io: CommandIO, withPassword: boolean) => {
+    for (const line of runningConfigLines(r.config.current, getValue(r.config.current, 'hostname') as string, withPassword)) io.print(line);
+  };
+
   const show: CommandNode[] = [
     {
       word: 'version',
@@ -60,6 +64,7 @@ export function showCommands(ctx: CommandContext): CommandNode[] {
         const reload = r.config.needReload();
         if (reload.length > 0) io.print(`Needs reload      ${reload.join(', ')}`);
         if (ctx.candidate) io.print('Configure mode    open (end applies, abort drops)');
+        if (ctx.session.recoveredAtBoot) io.print('Console           logged in by password recovery at boot');
         for (const problem of ctx.problems()) io.print(`Config ${problem.severity.padEnd(11)}${describe(problem)}`);
         if (r.store) {
           const u = r.store.usage();
@@ -150,10 +155,9 @@ export function showCommands(ctx: CommandContext): CommandNode[] {
     },
     {
       word: 'running-config',
-      help: 'The configuration as commands (paste it into a router to copy it)',
-      run: (_a, io) => {
-        for (const line of runningConfigLines(r.config.current, getValue(r.config.current, 'hostname') as string)) io.print(line);
-      },
+      help: 'The configuration as commands (paste it into a router to copy it); the password hash is left out',
+      children: [{ word: WITH_PASSWORD, help: 'Include the console password hash', run: (_a, io) => printRunningConfig(io, true) }],
+      run: (_a, io) => printRunningConfig(io, false),
     },
     {
       word: 'config',

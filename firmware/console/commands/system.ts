@@ -1,5 +1,5 @@
-// image, lease, save/reload/factory-reset, ping, clear counters, logout, help.
-import type { CommandIO, CommandNode } from '../commandTree';
+// image, save/reload/factory-reset, ping, clear counters, logout, help (and lease, from lease.ts).
+import type { ArgType, CommandIO, CommandNode } from '../commandTree';
 import { DEFAULT_CONFIG, getValue } from '../../config/model';
 import { encodeConfig, CONFIG_RECORD_KEY } from '../../config/record';
 import { ipToString, sameSubnet, subnetToString } from '../../util/ipv4';
@@ -7,8 +7,20 @@ import { ipArg, intArg, wordArg } from './argTypes';
 import { bytes, duration } from './format';
 import { hexOf, imageList, usedBy } from './show';
 import type { CommandContext } from './context';
+import { leaseCommand } from './lease';
 
 const yes = (answer: string) => /^(y|yes)$/i.test(answer.trim());
+
+/** `image upload cancel <window|all>`: a window's number or every window. */
+const uploadWindowArg: ArgType = {
+  syntax: '<1-99999>|all',
+  parse(text) {
+    if ('all'.startsWith(text.toLowerCase()) && text !== '') return { ok: true, value: 'all' };
+    const n = /^[0-9]{1,5}$/.test(text) ? Number(text) : NaN;
+    return n >= 1 ? { ok: true, value: n } : { ok: false, reason: "expected a window number ('image upload' lists them) or all" };
+  },
+  complete: () => ['all'],
+};
 
 export function systemCommands(ctx: CommandContext): CommandNode[] {
   const r = ctx.router;
@@ -51,15 +63,32 @@ export function systemCommands(ctx: CommandContext): CommandNode[] {
       },
       {
         word: 'upload',
-        help: 'Open the TFTP upload window for one LAN host',
+        help: 'Open a TFTP upload window for one LAN host; alone, list the open windows',
         args: [
-          { name: 'lan-host', help: 'The LAN host that will send (tftp put)', type: ipArg },
-          { name: 'name', help: 'Store it under this name (default: the name it sends)', type: wordArg(128, 'NAME'), optional: true },
+          { name: 'lan-host', help: 'The LAN host that will send (tftp put)', type: ipArg, optional: true },
+          { name: 'name', help: 'Accept only this name, stored as it (default: any name the host sends)', type: wordArg(128, 'NAME'), optional: true },
           { name: 'minutes', help: 'How long the window stays open (default 10)', type: intArg(1, 120), optional: true },
+        ],
+        children: [
+          {
+            word: 'cancel',
+            help: 'Close an upload window before its time',
+            args: [{ name: 'window', help: "Its number ('image upload' lists them), or all", type: uploadWindowArg }],
+            run: (a, io) => {
+              if (!r.tftp) return io.print('% TFTP is not running');
+              if (a['lan-host'] !== undefined) return io.print("% 'cancel' comes right after 'image upload'");
+              const outcome = r.tftp.cancelUploadWindow(a.window as number | 'all');
+              io.print(outcome.ok ? outcome.message : `% Not closed: ${outcome.reason}`);
+            },
+          },
         ],
         run: (a, io) => {
           if (!r.tftp) return io.print('% TFTP is not running');
-          const host = a['lan-host'] as number;
+          const host = a['lan-host'] as number | undefined;
+          if (host === undefined) {
+            for (const line of r.tftp.uploadWindowLines()) io.print(line);
+            return;
+          }
           const config = r.config.current;
           const lan = getValue(config, 'lan.address') as number;
           const prefix = getValue(config, 'lan.prefix') as number;
@@ -68,23 +97,6 @@ export function systemCommands(ctx: CommandContext): CommandNode[] {
           }
           const outcome = r.tftp.openUploadWindow(host, a.name as string | undefined, (a.minutes as number | undefined) ?? 10);
           io.print(outcome.ok ? outcome.message : `% Upload window not opened: ${outcome.reason}`);
-        },
-      },
-    ],
-  };
-
-  const lease: CommandNode = {
-    word: 'lease',
-    help: 'DHCP leases',
-    children: [
-      {
-        word: 'clear',
-        help: 'Drop every lease (phones get new ones when they renew or reboot)',
-        run: async (_a, io) => {
-          if (!r.dhcp) return io.print('% DHCP is not running');
-          if (!r.dhcp.clearLeases) return io.print('% This DHCP server cannot clear leases; they end at their expiry');
-          const count = await r.dhcp.clearLeases();
-          io.print(`Cleared ${count} leases`);
         },
       },
     ],
@@ -182,7 +194,7 @@ export function systemCommands(ctx: CommandContext): CommandNode[] {
     },
   };
 
-  return [image, lease, save, reload, factoryReset, ping, clear, logout, help];
+  return [image, leaseCommand(ctx), save, reload, factoryReset, ping, clear, logout, help];
 }
 
 const HELP_TEXT = [

@@ -94,8 +94,8 @@ export function createNativeHal(native: NativeRuntime): NativeHal {
   });
 
   return {
-    // The runtime's --forwarding overrides the board's.
-    board: { ...boardInfo(spec), forwarding: native.forwarding ?? spec.forwarding },
+    // What the runtime opened: --forwarding overrides the board's mode, --console/--baud its console.
+    board: { ...boardInfo(spec), forwarding: native.forwarding ?? spec.forwarding, console: native.console },
     spec,
     ports,
     flash,
