@@ -1,0 +1,145 @@
+// Router mode on the veth rig: UDP packets/s through the kernel as Plugboard programs it (the full
+// firmware with --forwarding kernel: the phone path and guest NAPT), beside the kernel with one
+// plain nftables masquerade rule, same sender, same run; and the control plane: how long one
+// atomic `nft -f` takes for a table of 1, 100 and 1,000 phones. Medians of several runs, unpinned.
+// The flowtable (offload) rows run only where the kernel has nf_flow_table. Prints; asserts nothing.
+// Usage: npx tsx tools/bench/router-mode.ts [--runs 3] [--seconds 3]   (root; build the runtime and bundle first)
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BUNDLE, RUNTIME_BINARY, Rig, must, namespacesUnavailable, run, udhcpcLease, type Phone } from '../rig';
+import { renderNatTable } from '../../hal/native/adapter/nft-render';
+import type { NatTable } from '../../hal/hal';
+import { median, numberOption } from './cli';
+
+const RUNS = numberOption('--runs', 3);
+const SECONDS = numberOption('--seconds', 3);
+const SIZES = [64, 200];
+const FLOWS = [1, 8];
+
+async function blast(rig: Rig, sender: Phone, cport: number, size: number, flows: number): Promise<number> {
+  const server = rig.spawnIn(rig.wanNs, ['iperf3', '-s', '-1', '-B', rig.wanHostAddress, '-p', '5201']);
+  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const argv = ['iperf3', '-c', rig.wanHostAddress, '-p', '5201', '-u', '-b', '0', '-l', String(size), '-t', String(SECONDS), '-P', String(flows), '--cport', String(cport), '-J'];
+  const result = await sender.runAsync(argv, (SECONDS + 15) * 1000);
+  await exited;
+  const sum = (JSON.parse(result.stdout) as { end: { sum: { packets: number; lost_packets: number; seconds: number } } }).end.sum;
+  return (sum.packets - sum.lost_packets) / sum.seconds;
+}
+
+async function measure(rig: Rig, label: string, phone: Phone, ports: { phone?: number; napt: number }, out: Map<string, number[]>): Promise<void> {
+  for (const size of SIZES) {
+    for (const flows of FLOWS) {
+      for (let r = 0; r < RUNS; r++) {
+        const add = (name: string, value: number): void => void out.set(name, [...(out.get(name) ?? []), value]);
+        if (ports.phone !== undefined) add(`${label} phone path, ${size} B, ${flows} flow(s)`, await blast(rig, phone, ports.phone + 10 * r, size, flows));
+        add(`${label} NAPT, ${size} B, ${flows} flow(s)`, await blast(rig, phone, 40000 + 10 * r, size, flows));
+      }
+    }
+  }
+}
+
+async function routerMode(out: Map<string, number[]>): Promise<void> {
+  const rig = await Rig.up({ firmware: 'full', forwarding: 'kernel' });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const phone = rig.addPhone('phone1');
+    const lease = await udhcpcLease(phone, rig.dir, { vendorClass: 'yealink' });
+    if (!lease.block) throw new Error('no port block');
+    await measure(rig, 'plugboard router mode', phone, { phone: lease.block.first, napt: 40000 }, out);
+  } finally {
+    await rig.down();
+  }
+}
+
+async function plainKernel(out: Map<string, number[]>): Promise<void> {
+  const rig = await Rig.up({ startRouter: false });
+  try {
+    const ns = rig.routerNs;
+    must(ns, ['ip', 'addr', 'add', `${rig.lanAddress}/${rig.lanPrefix}`, 'dev', 'lan0']);
+    must(ns, ['ip', 'addr', 'add', `${rig.wanAddress}/${rig.wanPrefix}`, 'dev', 'wan0']);
+    must(ns, ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+    const rules = join(rig.dir, 'nat.nft');
+    writeFileSync(rules, 'table ip nat {\n  chain post {\n    type nat hook postrouting priority 100;\n    oifname "wan0" masquerade\n  }\n}\n');
+    must(ns, ['nft', '-f', rules]);
+    const phone = rig.addPhone('phone1', { address: '192.168.1.10/24' });
+    must(phone.ns, ['ip', 'route', 'add', 'default', 'via', rig.lanAddress]);
+    await measure(rig, 'kernel, plain masquerade', phone, { napt: 40000 }, out);
+  } finally {
+    await rig.down();
+  }
+}
+
+/** One table of `count` phones, as the firmware declares it. */
+function tableOf(count: number): NatTable {
+  const phones = Array.from({ length: count }, (_, i) => ({
+    ip: (0x0a000000 + 2 + i) >>> 0,
+    mac: new Uint8Array([2, 0, 0, (i >> 16) & 255, (i >> 8) & 255, i & 255]),
+    firstPort: 16384 + 48 * i,
+    lastPort: 16384 + 48 * i + 47,
+  }));
+  return { wan: { ip: 0xc6336401, prefixLength: 24 }, lan: { ip: 0x0a000001, prefixLength: 16 }, phones, guestPool: { firstPort: 4096, lastPort: 16383 }, guests: true, phoneOutsideBlock: 'napt', hairpin: true, dropBogons: true, mssClamp: true, wanMtu: 1500, offload: 'none' };
+}
+
+async function controlPlane(): Promise<string[]> {
+  const rig = await Rig.up({ startRouter: false });
+  const lines: string[] = [];
+  try {
+    for (const count of [1, 100, 1000]) {
+      const file = join(rig.dir, `table-${count}.nft`);
+      writeFileSync(file, renderNatTable(tableOf(count), { lan: 'lan0', wan: 'wan0', flowDevices: [] }));
+      const times: number[] = [];
+      for (let r = 0; r < RUNS; r++) {
+        const started = process.hrtime.bigint();
+        must(rig.routerNs, ['nft', '-f', file], 60_000);
+        times.push(Number(process.hrtime.bigint() - started) / 1e6);
+      }
+      lines.push(`nft -f, table of ${String(count).padStart(4)} phones (one transaction, replaces the previous): ${median(times).toFixed(1)} ms`);
+    }
+  } finally {
+    await rig.down();
+  }
+  return lines;
+}
+
+function offloadAvailable(): boolean {
+  const probe = 'table inet pbprobe { flowtable ft { hook ingress priority 0; devices = { lo }; } }\n';
+  const file = '/tmp/pb-flowtable-probe.nft';
+  writeFileSync(file, probe);
+  return run(undefined, ['nft', '-c', '-f', file]).status === 0;
+}
+
+async function main(): Promise<number> {
+  const why = namespacesUnavailable() ?? (!existsSync(RUNTIME_BINARY) || !existsSync(BUNDLE) ? 'no native runtime or bundle' : undefined);
+  if (why) {
+    console.error(`router-mode bench: ${why}`);
+    return 1;
+  }
+  const ours = new Map<string, number[]>();
+  const peer = new Map<string, number[]>();
+  await routerMode(ours);
+  await plainKernel(peer);
+  console.log(`UDP through the router on the veth rig, iperf3 -u -b 0 for ${SECONDS} s, received packets/s, median of ${RUNS} runs, unpinned`);
+  for (const [name, samples] of [...ours, ...peer]) console.log(`${name.padEnd(52)} ${Math.round(median(samples)).toLocaleString('en').padStart(10)}`);
+  for (const size of SIZES) {
+    for (const flows of FLOWS) {
+      const base = peer.get(`kernel, plain masquerade NAPT, ${size} B, ${flows} flow(s)`);
+      if (!base) continue;
+      for (const path of ['phone path', 'NAPT']) {
+        const mine = ours.get(`plugboard router mode ${path}, ${size} B, ${flows} flow(s)`);
+        if (mine) console.log(`ratio router mode ${path} / plain masquerade, ${size} B, ${flows} flow(s): ${(median(mine) / median(base)).toFixed(3)}`);
+      }
+    }
+  }
+  console.log(offloadAvailable() ? 'flowtable: available (rerun on a board with offload for the offload rows)' : 'flowtable offload: this kernel has no nf_flow_table, so the offload rows cannot be measured here');
+  for (const line of await controlPlane()) console.log(line);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error instanceof Error ? error.stack : error);
+    process.exit(1);
+  },
+);
