@@ -7,6 +7,7 @@ import { settingsOf } from '../config';
 import { Wan, type WanAddressing, type WanConfig } from '../wan';
 import { NapptForwarder } from './forwarder';
 import { attachForwarder } from './attach';
+import { NO_LEASES } from '../dhcp/no-leases';
 
 export interface NapptAttachment {
   readonly forwarder: NapptForwarder;
@@ -14,14 +15,6 @@ export interface NapptAttachment {
   readonly wan: WanAddressing & Wan;
   readonly detach: () => void;
 }
-
-/** A lease table with nothing in it, for a router whose DHCP server is not running. */
-const NO_LEASES: LeaseDirectory = {
-  byIp: () => undefined,
-  byPublicPort: () => undefined,
-  all: () => [],
-  subscribe: () => () => undefined,
-};
 
 export function attachNappt(firmware: Firmware): NapptAttachment {
   const { hal, stack, reactor, log } = firmware;

@@ -9,6 +9,7 @@ import { DhcpService } from '../dhcp/service';
 import type { LeaseDirectory } from '../dhcp/types';
 import { KernelWan } from './kernel-wan';
 import { NatProgrammer } from './nat-programmer';
+import { NO_LEASES } from '../dhcp/no-leases';
 
 export interface RouterNatAttachment {
   readonly kind: 'router-mode';
@@ -22,13 +23,6 @@ export interface RouterNatAttachment {
 export function isRouterNat(slot: unknown): slot is RouterNatAttachment {
   return typeof slot === 'object' && slot !== null && (slot as RouterNatAttachment).kind === 'router-mode';
 }
-
-const NO_LEASES: LeaseDirectory = {
-  byIp: () => undefined,
-  byPublicPort: () => undefined,
-  all: () => [],
-  subscribe: () => () => undefined,
-};
 
 export function attachRouterNat(firmware: Firmware, net: KernelNet): RouterNatAttachment {
   const { hal, log, stack } = firmware;

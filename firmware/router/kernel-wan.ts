@@ -2,34 +2,20 @@
 // firmware reads the address the kernel holds, for the NAT table, the console and TFTP templates.
 import type { KernelNet } from '../../hal/hal';
 import type { WanAddressing, WanState } from '../wan/types';
+import { WanStateBook } from '../wan/state-book';
 
-export class KernelWan implements WanAddressing {
-  private current: WanState | undefined;
-  private readonly listeners = new Set<(state: WanState | undefined) => void>();
-
+export class KernelWan extends WanStateBook implements WanAddressing {
   constructor(private readonly net: KernelNet) {
-    this.current = this.read();
-  }
-
-  publicAddress(): number | undefined {
-    return this.current?.address;
-  }
-
-  state(): WanState | undefined {
-    return this.current;
-  }
-
-  subscribe(listener: (state: WanState | undefined) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    super();
+    this.announce(this.read());
   }
 
   /** The kernel's WAN addresses changed (netlink): tell the subscribers if ours did. */
   refresh(): void {
     const next = this.read();
-    if (next?.address === this.current?.address && next?.prefixLength === this.current?.prefixLength) return;
-    this.current = next;
-    for (const listener of this.listeners) listener(next);
+    const current = this.state();
+    if (next?.address === current?.address && next?.prefixLength === current?.prefixLength) return;
+    this.announce(next);
   }
 
   private read(): WanState | undefined {

@@ -5,13 +5,7 @@ import type { Firmware } from '../main';
 import type { LeaseDirectory } from '../dhcp/types';
 import { settingsOf } from '../config';
 import { TftpServer } from './server';
-
-const NO_LEASES: LeaseDirectory = {
-  byIp: () => undefined,
-  byPublicPort: () => undefined,
-  all: () => [],
-  subscribe: () => () => undefined,
-};
+import { NO_LEASES } from '../dhcp/no-leases';
 
 export function attachTftp(firmware: Firmware): TftpServer {
   const { hal, stack, reactor, log } = firmware;

@@ -4,6 +4,7 @@ import type { Stack, UdpEndpoint } from '../stack/types';
 import type { Service } from '../stack/service';
 import { ipToString, sameSubnet } from '../util/ipv4';
 import { DhcpClient, type WanLease } from './dhcpClient';
+import { WanStateBook } from './state-book';
 import type { WanAddressing, WanConfig, WanState } from './types';
 
 const DHCP_CLIENT_PORT = 68;
@@ -34,14 +35,13 @@ export function validateWanConfig(config: WanConfig): string[] {
   return errors;
 }
 
-export class Wan implements WanAddressing, Service {
+export class Wan extends WanStateBook implements WanAddressing, Service {
   readonly name = 'wan';
   readonly client: DhcpClient | undefined;
-  private current: WanState | undefined;
-  private readonly listeners = new Set<(state: WanState | undefined) => void>();
   private endpoint: UdpEndpoint | undefined;
 
   constructor(private readonly options: WanOptions) {
+    super();
     const config = options.config;
     if (config.mode === 'static') {
       const errors = validateWanConfig(config);
@@ -85,19 +85,6 @@ export class Wan implements WanAddressing, Service {
     this.endpoint = undefined;
   }
 
-  publicAddress(): number | undefined {
-    return this.current?.address;
-  }
-
-  state(): WanState | undefined {
-    return this.current;
-  }
-
-  subscribe(listener: (state: WanState | undefined) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
   pollAt(): number | undefined {
     return this.client?.pollAt();
   }
@@ -129,8 +116,7 @@ export class Wan implements WanAddressing, Service {
   }
 
   private publish(state: WanState | undefined): void {
-    const before = this.current;
-    this.current = state;
+    const before = this.state();
     const same =
       before !== undefined && state !== undefined && before.address === state.address && before.prefixLength === state.prefixLength && before.gateway === state.gateway;
     if (!same) {
@@ -142,6 +128,6 @@ export class Wan implements WanAddressing, Service {
       );
     }
     // Renewals that change nothing still tell listeners (lease times moved); address changes matter most.
-    for (const listener of this.listeners) listener(state);
+    this.announce(state);
   }
 }

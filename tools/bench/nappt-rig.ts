@@ -8,8 +8,9 @@
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { BUNDLE, RUNTIME_BINARY, Rig, must, namespacesUnavailable, type Phone } from '../rig';
+import { BUNDLE, RUNTIME_BINARY, Rig, namespacesUnavailable, type Phone } from '../rig';
 import { processCounters } from './proc';
+import { kernelNatRouter } from './kernel-peer';
 import { median, numberOption } from './cli';
 
 const RUNS = numberOption('--runs', 3);
@@ -89,17 +90,7 @@ async function measureKernel(): Promise<Map<string, Sample[]>> {
   const results = new Map<string, Sample[]>();
   const rig = await Rig.up({ startRouter: false });
   try {
-    const ns = rig.routerNs;
-    must(ns, ['ip', 'addr', 'add', `${rig.lanAddress}/${rig.lanPrefix}`, 'dev', 'lan0']);
-    must(ns, ['ip', 'addr', 'add', `${rig.wanAddress}/${rig.wanPrefix}`, 'dev', 'wan0']);
-    must(ns, ['ip', 'link', 'set', 'lan0', 'up']);
-    must(ns, ['ip', 'link', 'set', 'wan0', 'up']);
-    must(ns, ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
-    const rules = join(rig.dir, 'nat.nft');
-    writeFileSync(rules, 'table ip nat {\n  chain post {\n    type nat hook postrouting priority 100;\n    oifname "wan0" masquerade\n  }\n}\n');
-    must(ns, ['nft', '-f', rules]);
-    const phone = rig.addPhone('phone1', { address: '192.168.1.10/24' });
-    must(phone.ns, ['ip', 'route', 'add', 'default', 'via', rig.lanAddress]);
+    const phone = kernelNatRouter(rig);
     for (const size of SIZES) {
       const samples: Sample[] = [];
       for (let r = 0; r < RUNS; r++) samples.push(await blast(rig, phone, 40000 + r, size));

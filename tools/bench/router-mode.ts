@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { BUNDLE, RUNTIME_BINARY, Rig, must, namespacesUnavailable, run, udhcpcLease, type Phone } from '../rig';
 import { renderNatTable } from '../../hal/native/adapter/nft-render';
 import type { NatTable } from '../../hal/hal';
-import { median, numberOption } from './cli';
+import { median, numberOption, runBench } from './cli';
+import { kernelNatRouter } from './kernel-peer';
 
 const RUNS = numberOption('--runs', 3);
 const SECONDS = numberOption('--seconds', 3);
@@ -55,15 +56,7 @@ async function routerMode(out: Map<string, number[]>): Promise<void> {
 async function plainKernel(out: Map<string, number[]>): Promise<void> {
   const rig = await Rig.up({ startRouter: false });
   try {
-    const ns = rig.routerNs;
-    must(ns, ['ip', 'addr', 'add', `${rig.lanAddress}/${rig.lanPrefix}`, 'dev', 'lan0']);
-    must(ns, ['ip', 'addr', 'add', `${rig.wanAddress}/${rig.wanPrefix}`, 'dev', 'wan0']);
-    must(ns, ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
-    const rules = join(rig.dir, 'nat.nft');
-    writeFileSync(rules, 'table ip nat {\n  chain post {\n    type nat hook postrouting priority 100;\n    oifname "wan0" masquerade\n  }\n}\n');
-    must(ns, ['nft', '-f', rules]);
-    const phone = rig.addPhone('phone1', { address: '192.168.1.10/24' });
-    must(phone.ns, ['ip', 'route', 'add', 'default', 'via', rig.lanAddress]);
+    const phone = kernelNatRouter(rig);
     await measure(rig, 'kernel, plain masquerade', phone, { napt: 40000 }, out);
   } finally {
     await rig.down();
@@ -136,10 +129,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(error instanceof Error ? error.stack : error);
-    process.exit(1);
-  },
-);
+runBench(main);
