@@ -113,6 +113,24 @@ test('kernel mode: a WAN address change moves every phone to the new public addr
   try {
     const one = await phoneWithBlock(rig, 'phone1');
     assert.equal(await seenFrom(rig, one.phone, 'udp', one.first + 3), { ip: rig.wanAddress, port: one.first + 3 });
+    // show nat reads the kernel's counters and flows for the phone's block.
+    const term = rig.console();
+    try {
+      term.write('\r');
+      await term.expect(/plugboard> $/, 15_000);
+      term.write('terminal length 0\r');
+      await term.expect(/plugboard> $/);
+      term.write('show nat\r');
+      const shown = await term.expect(/Kernel table: applied \d+ time/, 10_000);
+      const row = shown.split('\r\n').find((line) => line.startsWith(`${one.ip} `));
+      assert.ok(row, `a row for ${one.ip}:\n${shown}`);
+      const cells = new RegExp(`^\\S+ +\\S+ +yealink +${one.first}-${one.last} +(\\d+)/.+? +(\\d+)/.+? +(\\d+) *$`).exec(row!);
+      assert.ok(cells, `phone, block, counters, flows: ${row}`);
+      assert.ok(Number(cells![1]) >= 1 && Number(cells![2]) >= 1, `packets counted both ways: ${row}`);
+      assert.ok(Number(cells![3]) >= 1, `the kernel tracks the phone's flow: ${row}`);
+    } finally {
+      term.close();
+    }
     // What netifd does when the ISP hands out a new address: the old one goes, the new one comes.
     const moved = '198.51.100.7';
     run(rig.routerNs, ['ip', 'addr', 'del', `${rig.wanAddress}/24`, 'dev', 'wan0']);

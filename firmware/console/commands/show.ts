@@ -91,10 +91,9 @@ export function showCommands(ctx: CommandContext): CommandNode[] {
     {
       word: 'leases',
       help: 'DHCP leases: address, MAC, class, port block, time left',
-      run: async (_a, io) => {
+      run: (_a, io) => {
         const all = leases();
         if (!all) return missing(io, 'DHCP');
-        await r.nat?.refresh?.();
         const now = r.now();
         const rows = all.map((l) => [ipToString(l.ip), macToString(l.mac), l.phoneClass ?? 'guest', blockText(l), duration(l.expiresAt - now)]);
         for (const line of table(['Address', 'MAC', 'Class', 'Ports', 'Expires'], rows)) io.print(line);
@@ -104,23 +103,31 @@ export function showCommands(ctx: CommandContext): CommandNode[] {
     {
       word: 'phones',
       help: 'Admitted phones: block, boot file, what they fetched, their traffic',
-      run: async (_a, io) => {
+      run: (_a, io) => {
         const all = leases();
         if (!all) return missing(io, 'DHCP');
-        await r.nat?.refresh?.();
-        const phones = all.filter((l) => l.phoneClass !== undefined);
-        const rows = phones.map((l) => [ipToString(l.ip), macToString(l.mac), l.phoneClass as string, blockText(l), l.bootFile ?? '-', r.tftp?.phoneProgress?.(l.ip) ?? '-', r.nat?.phoneTraffic?.(l.ip) ?? '-']);
-        for (const line of table(['Address', 'MAC', 'Class', 'Ports', 'Boot file', 'TFTP', 'Traffic'], rows)) io.print(line);
-        io.print(`${phones.length} phones`);
+        const print = (): void => {
+          const phones = all.filter((l) => l.phoneClass !== undefined);
+          const rows = phones.map((l) => [ipToString(l.ip), macToString(l.mac), l.phoneClass as string, blockText(l), l.bootFile ?? '-', r.tftp?.phoneProgress?.(l.ip) ?? '-', r.nat?.phoneTraffic?.(l.ip) ?? '-']);
+          for (const line of table(['Address', 'MAC', 'Class', 'Ports', 'Boot file', 'TFTP', 'Traffic'], rows)) io.print(line);
+          io.print(`${phones.length} phones`);
+        };
+        // Router mode reads the kernel's counters first; ports mode answers at once.
+        const refreshing = r.nat?.refresh?.();
+        return refreshing ? refreshing.then(print) : print();
       },
     },
     {
       word: 'nat',
       help: 'NAPPT: public address, phone blocks, NAPT mappings',
-      run: async (_a, io) => {
-        if (!r.nat) return missing(io, 'NAPPT');
-        await r.nat.refresh?.();
-        for (const line of r.nat.statusLines()) io.print(line);
+      run: (_a, io) => {
+        const nat = r.nat;
+        if (!nat) return missing(io, 'NAPPT');
+        const print = (): void => {
+          for (const line of nat.statusLines()) io.print(line);
+        };
+        const refreshing = nat.refresh?.();
+        return refreshing ? refreshing.then(print) : print();
       },
     },
     {
