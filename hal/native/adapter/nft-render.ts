@@ -132,15 +132,14 @@ export function renderNatTable(table: NatTable, options: RenderOptions): string 
     lines.push(`    iifname ${wan} ip saddr @bogons${except} counter name wan_bogon drop`);
   }
   if (table.phoneOutsideBlock === 'drop') lines.push(...outside.map((rule) => `    ${rule}`));
+  // Mangling and offload do not end the chain; the accepts below do, so they come first. One base
+  // chain, not two: every forwarded packet pays for each hook it passes.
+  if (table.mssClamp) lines.push(`    oifname ${wan} tcp flags syn / syn,rst tcp option maxseg size > ${mss} tcp option maxseg size set ${mss}`, `    iifname ${wan} tcp flags syn / syn,rst tcp option maxseg size > ${mss} tcp option maxseg size set ${mss}`);
+  if (offload) lines.push('    meta l4proto { tcp, udp } flow add @ft');
   lines.push(`    iifname ${lan} oifname ${wan} ip saddr @phone_out accept`);
   lines.push(`    iifname ${wan} oifname ${lan} ip daddr @phone_in accept`);
   lines.push(`    iifname ${lan} oifname ${wan} ${table.guests ? 'counter name guests_out' : 'counter name no_guests drop'}`);
   lines.push(`    iifname ${wan} oifname ${lan} counter name guests_in`);
-  lines.push('  }');
-  // Verdicts above are per chain: the mangling and offload run in their own later chain.
-  lines.push('  chain forward_after {', '    type filter hook forward priority filter - 4; policy accept;');
-  if (table.mssClamp) lines.push(`    oifname ${wan} tcp flags syn / syn,rst tcp option maxseg size > ${mss} tcp option maxseg size set ${mss}`, `    iifname ${wan} tcp flags syn / syn,rst tcp option maxseg size > ${mss} tcp option maxseg size set ${mss}`);
-  if (offload) lines.push('    meta l4proto { tcp, udp } flow add @ft');
   lines.push('  }');
   lines.push('  chain input {', '    type filter hook input priority filter - 5; policy accept;');
   lines.push(`    iifname ${wan} udp dport { 67, 69 } counter name wan_to_services drop`);
