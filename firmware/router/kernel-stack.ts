@@ -5,6 +5,7 @@ import type { KernelNet, PortName, UdpSocket } from '../../hal/hal';
 import type { Datagram, DatagramHandler, ForwardHook, InterfaceAddress, UdpEndpoint } from '../stack/types';
 import type { RouterStack } from '../stack/stack';
 import { Counters } from '../stack/counters';
+import { prefixMask } from '../util/ipv4';
 
 /** DHCP's server and client ports: the sockets that must send and receive broadcasts. */
 const BROADCAST_PORTS = new Set([67, 68]);
@@ -13,8 +14,7 @@ const LIMITED_BROADCAST = 0xffffffff;
 
 function subnetBroadcast(address: InterfaceAddress | undefined): number | undefined {
   if (address === undefined || address.prefixLength >= 31) return undefined;
-  const host = address.prefixLength === 0 ? 0xffffffff : ~(0xffffffff << (32 - address.prefixLength));
-  return (address.ip | host) >>> 0;
+  return (address.ip | ~prefixMask(address.prefixLength)) >>> 0;
 }
 
 class KernelEndpoint implements UdpEndpoint {

@@ -2,39 +2,11 @@
 // serial port while a simulated phone DHCPs, fetches over TFTP and calls through NAPPT.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Testbed } from '../../hal/sim/testbed';
-import { boot, type Firmware } from '../../firmware/main';
-import { Screen } from './terminal';
-import { startOffice, preloadedFlash, DEMO_IMAGE } from '../../tools/sim/office';
-import { Scheduler } from '../../hal/sim/scheduler';
+import { officeConsole as office, tick } from './office-bed';
+import { DEMO_IMAGE } from '../../tools/sim/office';
 import { macToString } from '../../firmware/util/mac';
 import { ipToString } from '../../firmware/util/ipv4';
 
-const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-async function office(seed: number, phones: number) {
-  const scheduler = new Scheduler();
-  const flash = await preloadedFlash(seed, scheduler);
-  const bed = new Testbed<Firmware>({ seed, scheduler, flash, conditions: { latencyMs: 0.1 } });
-  const screen = new Screen();
-  bed.board.console.onOutput = (bytes) => screen.write(new TextDecoder().decode(bytes));
-  const fw = bed.start((hal) => boot(hal));
-  await bed.runAsync(1000, tick);
-  await fw.ready;
-  const notes: string[] = [];
-  const o = startOffice(bed as Testbed<unknown>, { phones, plugIntervalMs: 500, say: (t) => notes.push(t) });
-  const type = async (text: string, ms = 300) => {
-    bed.board.console.type(text);
-    await bed.runAsync(ms, tick);
-  };
-  const command = async (line: string, ms = 300) => {
-    const before = screen.rows.length;
-    await type(line + '\r', ms);
-    return screen.rows.slice(before, -1).map((r) => r.trimEnd());
-  };
-  await command('terminal length 0');
-  return { bed, fw, screen, office: o, notes, type, command };
-}
 
 test('with phones running: show leases, phones, nat, tftp, stats, status, log; errors name the word', async () => {
   const { bed, fw, office: o, notes, command } = await office(21, 2);

@@ -13,8 +13,9 @@ import type { LeaseInfo } from '../../firmware/dhcp/types';
 import { checkNatTable, renderNatTable } from '../../hal/native/adapter/nft-render';
 import { countFlows, parseNftCounters } from '../../hal/native/adapter/nft-counters';
 import { namespacesUnavailable } from '../../tools/rig';
+import { parseIp } from '../../firmware/util/ipv4';
 
-const ip = (text: string): number => text.split('.').reduce((a, b) => (a * 256 + Number(b)) >>> 0, 0);
+const ip = (text: string): number => parseIp(text)!;
 const LAN = { ip: ip('192.168.1.1'), prefixLength: 24 };
 const WAN = { ip: ip('198.51.100.1'), prefixLength: 24 };
 

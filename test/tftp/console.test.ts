@@ -3,34 +3,10 @@
 // `image upload` opens, lists and cancels windows and refuses names no upload may use.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Testbed } from '../../hal/sim/testbed';
-import { boot, type Firmware } from '../../firmware/main';
-import { Screen } from '../console/terminal';
-import { startOffice, preloadedFlash, DEMO_IMAGE } from '../../tools/sim/office';
-import { Scheduler } from '../../hal/sim/scheduler';
+import { officeConsole as office, tick } from '../console/office-bed';
+import { DEMO_IMAGE } from '../../tools/sim/office';
 import { ipToString } from '../../firmware/util/ipv4';
 
-const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-async function office(seed: number, phones: number) {
-  const scheduler = new Scheduler();
-  const flash = await preloadedFlash(seed, scheduler);
-  const bed = new Testbed<Firmware>({ seed, scheduler, flash, conditions: { latencyMs: 0.1 } });
-  const screen = new Screen();
-  bed.board.console.onOutput = (bytes) => screen.write(new TextDecoder().decode(bytes));
-  const fw = bed.start((hal) => boot(hal));
-  await bed.runAsync(1000, tick);
-  await fw.ready;
-  const o = startOffice(bed as Testbed<unknown>, { phones, plugIntervalMs: 500, say: () => undefined });
-  const command = async (line: string, ms = 300) => {
-    const before = screen.rows.length;
-    bed.board.console.type(line + '\r');
-    await bed.runAsync(ms, tick);
-    return screen.rows.slice(before, -1).map((r) => r.trimEnd());
-  };
-  await command('terminal length 0');
-  return { bed, fw, office: o, command };
-}
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

@@ -4,10 +4,11 @@
 import { SysError } from '../../hal';
 import type { KernelAddress, KernelNet, NatApplyResult, NatCounters, NatTable, PortName, UdpSocket, UdpSocketOptions } from '../../hal';
 import { encodeUtf8 } from '../../../firmware/util/text';
+import { ipToString } from '../../../firmware/util/ipv4';
 import type { NativeNet } from './native';
 import { accumulate, countFlows, emptyCounters, natCountersFrom, parseNftCounters } from './nft-counters';
 import type { ParsedCounters } from './nft-counters';
-import { TABLE_NAME, dotted, renderClearTable, renderNatTable } from './nft-render';
+import { TABLE_NAME, renderClearTable, renderNatTable } from './nft-render';
 import type { RenderOptions } from './nft-render';
 
 const ERRNO_TO_SYS: Record<number, SysError> = {
@@ -260,7 +261,7 @@ export class NativeKernelNet implements KernelNet {
       const now = kept.get(phone.ip);
       if (now !== undefined && now.firstPort === phone.firstPort && now.lastPort === phone.lastPort) continue;
       const removed = this.net.forgetFlows(phone.ip);
-      if (removed < 0) this.options.log(`nat: could not end the flows of ${dotted(phone.ip)} (errno ${-removed})`);
+      if (removed < 0) this.options.log(`nat: could not end the flows of ${ipToString(phone.ip)} (errno ${-removed})`);
     }
   }
 

@@ -2,6 +2,7 @@
 // how many flows it tracks per phone (/proc/net/nf_conntrack), for `show nat`.
 import type { NatCounters } from '../../hal';
 import { DROP_COUNTERS } from './nft-render';
+import { parseIp, sameSubnet } from '../../../firmware/util/ipv4';
 
 export interface RawCounter {
   readonly packets: number;
@@ -15,16 +16,6 @@ export interface ParsedCounters {
   readonly phoneIn: Map<number, RawCounter>;
 }
 
-export function parseIp(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let ip = 0;
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return undefined;
-    ip = ip * 256 + Number(part);
-  }
-  return ip >>> 0;
-}
 
 const asRecord = (value: unknown): Record<string, unknown> | undefined =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
@@ -71,8 +62,7 @@ export function parseNftCounters(json: string): ParsedCounters | undefined {
 export function countFlows(conntrack: string, phones: ReadonlySet<number>, lan: { ip: number; prefixLength: number }): { perPhone: Map<number, number>; guests: number } {
   const perPhone = new Map<number, number>();
   let guests = 0;
-  const mask = lan.prefixLength === 0 ? 0 : (0xffffffff << (32 - lan.prefixLength)) >>> 0;
-  const inLan = (ip: number): boolean => ((ip & mask) >>> 0) === ((lan.ip & mask) >>> 0);
+  const inLan = (ip: number): boolean => sameSubnet(ip, lan.ip, lan.prefixLength);
   for (const line of conntrack.split('\n')) {
     if (!line.startsWith('ipv4')) continue;
     // The original direction's source, then the reply direction's source (a phone reached by DNAT).

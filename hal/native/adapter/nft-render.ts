@@ -3,6 +3,8 @@
 // just before firewall4's (priority -5), so a firewall4 reload neither flushes nor overrides it.
 import type { KernelAddress, NatPhone, NatTable } from '../../hal';
 import { BOGON_PREFIXES } from '../../../firmware/nappt/addressClass';
+import { ipToString, subnetToString } from '../../../firmware/util/ipv4';
+import { macToString } from '../../../firmware/util/mac';
 
 export const TABLE_NAME = 'plugboard';
 
@@ -18,7 +20,7 @@ export interface RenderOptions {
 export function checkNatTable(table: NatTable): string | undefined {
   const port = (n: number): boolean => Number.isInteger(n) && n >= 1 && n <= 65535;
   const spans = [
-    ...table.phones.map((p) => ({ first: p.firstPort, last: p.lastPort, what: `phone ${dotted(p.ip)}` })),
+    ...table.phones.map((p) => ({ first: p.firstPort, last: p.lastPort, what: `phone ${ipToString(p.ip)}` })),
     { first: table.guestPool.firstPort, last: table.guestPool.lastPort, what: 'guest pool' },
   ];
   for (const span of spans)
@@ -28,27 +30,15 @@ export function checkNatTable(table: NatTable): string | undefined {
     if (sorted[i].first <= sorted[i - 1].last) return `${sorted[i - 1].what} and ${sorted[i].what} overlap`;
   const ips = new Set<number>();
   for (const phone of table.phones) {
-    if (phone.mac.length !== 6) return `phone ${dotted(phone.ip)}: MAC must be 6 bytes`;
-    if (ips.has(phone.ip)) return `phone ${dotted(phone.ip)} listed twice`;
+    if (phone.mac.length !== 6) return `phone ${ipToString(phone.ip)}: MAC must be 6 bytes`;
+    if (ips.has(phone.ip)) return `phone ${ipToString(phone.ip)} listed twice`;
     ips.add(phone.ip);
   }
   if (!Number.isInteger(table.wanMtu) || table.wanMtu < 576 || table.wanMtu > 9000) return `bad WAN MTU ${table.wanMtu}`;
   return undefined;
 }
 
-export function dotted(ip: number): string {
-  return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
-}
-
-function subnet(address: KernelAddress): string {
-  const bits = address.prefixLength;
-  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  return `${dotted((address.ip & mask) >>> 0)}/${bits}`;
-}
-
-function mac(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(':');
-}
+const subnet = (address: KernelAddress): string => subnetToString(address.ip, address.prefixLength);
 
 /** nftables accepts names of letters, digits and a few signs; quote interface names anyway. */
 function quoted(name: string): string {
@@ -65,7 +55,7 @@ export const DROP_COUNTERS = ['spoofed', 'lan_source_invalid', 'phone_outside_bl
 
 function bogonSet(): string {
   const items: string[] = [];
-  for (let i = 0; i < BOGON_PREFIXES.length; i += 2) items.push(`${dotted(BOGON_PREFIXES[i])}/${BOGON_PREFIXES[i + 1]}`);
+  for (let i = 0; i < BOGON_PREFIXES.length; i += 2) items.push(`${ipToString(BOGON_PREFIXES[i])}/${BOGON_PREFIXES[i + 1]}`);
   return items.join(', ');
 }
 
@@ -73,7 +63,7 @@ function phoneRules(phones: readonly NatPhone[], lan: string, wan: string): { sn
   const snat: string[] = [];
   const outside: string[] = [];
   for (const phone of phones) {
-    const ip = dotted(phone.ip);
+    const ip = ipToString(phone.ip);
     const ports = `${phone.firstPort}-${phone.lastPort}`;
     // The kernel keeps the source port when it lies in the range and is free (nf_nat_core).
     snat.push(`oifname ${wan} ip saddr ${ip} meta l4proto { tcp, udp } th sport ${ports} masquerade to :${ports}`);
@@ -90,7 +80,7 @@ export function renderNatTable(table: NatTable, options: RenderOptions): string 
   const wan = quoted(options.wan);
   const lanNet = subnet(table.lan);
   const phones = table.phones;
-  const ips = phones.map((p) => dotted(p.ip));
+  const ips = phones.map((p) => ipToString(p.ip));
   const pool = `${table.guestPool.firstPort}-${table.guestPool.lastPort}`;
   const { snat, outside } = phoneRules(phones, lan, wan);
   const offload = table.offload !== 'none' && options.flowDevices.length > 0;
@@ -99,11 +89,11 @@ export function renderNatTable(table: NatTable, options: RenderOptions): string 
     `table inet ${TABLE_NAME} {}`,
     `delete table inet ${TABLE_NAME}`,
     `table inet ${TABLE_NAME} {`,
-    `  set phone_hosts { type ipv4_addr . ether_addr;${elements(phones.map((p) => `${dotted(p.ip)} . ${mac(p.mac)}`))} }`,
+    `  set phone_hosts { type ipv4_addr . ether_addr;${elements(phones.map((p) => `${ipToString(p.ip)} . ${macToString(p.mac)}`))} }`,
     `  set phone_addresses { type ipv4_addr;${elements(ips)} }`,
     `  set phone_out { type ipv4_addr; counter;${elements(ips)} }`,
     `  set phone_in { type ipv4_addr; counter;${elements(ips)} }`,
-    `  map phone_by_port { type inet_service : ipv4_addr; flags interval;${elements(phones.map((p) => `${p.firstPort}-${p.lastPort} : ${dotted(p.ip)}`))} }`,
+    `  map phone_by_port { type inet_service : ipv4_addr; flags interval;${elements(phones.map((p) => `${p.firstPort}-${p.lastPort} : ${ipToString(p.ip)}`))} }`,
     `  set bogons { type ipv4_addr; flags interval; elements = { ${bogonSet()} }; }`,
     ...DROP_COUNTERS.map((name) => `  counter ${name} {}`),
     '  counter guests_out {}',
@@ -117,7 +107,7 @@ export function renderNatTable(table: NatTable, options: RenderOptions): string 
   if (table.wan !== undefined && phones.length > 0) {
     // Unsolicited inbound to a block reaches its phone, port unchanged (endpoint-independent).
     const from = table.hairpin ? '' : `iifname ${wan} `;
-    lines.push(`    ${from}ip daddr ${dotted(table.wan.ip)} meta l4proto { tcp, udp } dnat ip to th dport map @phone_by_port`);
+    lines.push(`    ${from}ip daddr ${ipToString(table.wan.ip)} meta l4proto { tcp, udp } dnat ip to th dport map @phone_by_port`);
   }
   lines.push('  }', '  chain srcnat {', '    type nat hook postrouting priority srcnat - 5; policy accept;');
   lines.push(...snat.map((rule) => `    ${rule}`));

@@ -15,6 +15,8 @@ static JSRuntime *rt;
 static JSContext *ctx;
 /* Initialised in js_init (JS_UNDEFINED is not a constant expression on 32-bit NaN-boxing targets). */
 static JSValue native_obj, handlers, h_frames, h_timer, h_console, h_flash, h_link;
+static JSValue h_optional[JS_OPTIONAL_COUNT];
+static const char *const optional_names[JS_OPTIONAL_COUNT] = {"udp", "addresses", "spawnDone", "echoReply"};
 static uint32_t descriptors[2 * RT_RX_BATCH]; /* (offset, length) pairs, read by JavaScript in place */
 
 typedef struct {
@@ -284,6 +286,10 @@ static JSValue fn_attach(JSContext *c, JSValueConst this, int argc, JSValueConst
     *slots[i] = JS_GetPropertyStr(c, handlers, names[i]);
     if (!JS_IsFunction(c, *slots[i])) return JS_ThrowTypeError(c, "attach: handler %s is not a function", names[i]);
   }
+  for (int i = 0; i < JS_OPTIONAL_COUNT; i++) {
+    JS_FreeValue(c, h_optional[i]);
+    h_optional[i] = JS_GetPropertyStr(c, handlers, optional_names[i]);
+  }
   return JS_UNDEFINED;
 }
 
@@ -298,11 +304,9 @@ void js_deliver_frames(rt_port *port, const uint32_t *desc, int count) {
   call(h_frames, 2, args, "frames");
 }
 
-/* Optional handlers (router mode's): looked up by name, absent ones ignored. */
-void js_call_optional(const char *name, int argc, JSValueConst *argv) {
-  JSValue fn = JS_IsObject(handlers) ? JS_GetPropertyStr(ctx, handlers, name) : JS_UNDEFINED;
-  call(fn, argc, argv, name);
-  JS_FreeValue(ctx, fn);
+/* Optional handlers (router mode's), read once at attach; absent ones are ignored. */
+void js_call_optional(int handler, int argc, JSValueConst *argv) {
+  if (handler >= 0 && handler < JS_OPTIONAL_COUNT) call(h_optional[handler], argc, argv, optional_names[handler]);
 }
 
 void js_timer_due(void) { call(h_timer, 0, NULL, "timer"); }
@@ -345,6 +349,7 @@ static JSValue external_buffer(uint8_t *memory, size_t size) {
 
 int js_init(const rt_options *opts, const char *board_text, const rt_flash_info *flash, bool kernel_mode) {
   native_obj = handlers = h_frames = h_timer = h_console = h_flash = h_link = JS_UNDEFINED;
+  for (int i = 0; i < JS_OPTIONAL_COUNT; i++) h_optional[i] = JS_UNDEFINED;
   rt = JS_NewRuntime();
   if (!rt) return -ENOMEM;
   ctx = JS_NewContext(rt);

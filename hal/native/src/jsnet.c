@@ -97,20 +97,20 @@ static JSValue fn_spawn(JSContext *c, JSValueConst this, int argc, JSValueConst 
 static void on_udp(int id, size_t len, uint32_t from, int from_port, uint32_t to) {
   JSValue args[5] = {JS_NewInt32(ctx, id), JS_NewInt32(ctx, (int32_t)len), JS_NewUint32(ctx, from),
                      JS_NewInt32(ctx, from_port), JS_NewUint32(ctx, to)};
-  js_call_optional("udp", 5, args);
+  js_call_optional(JS_ON_UDP, 5, args);
 }
 
-static void on_addresses(void) { js_call_optional("addresses", 0, NULL); }
+static void on_addresses(void) { js_call_optional(JS_ON_ADDRESSES, 0, NULL); }
 
 static void on_echo_reply(uint16_t seq, uint32_t from) {
   JSValue args[2] = {JS_NewInt32(ctx, seq), JS_NewUint32(ctx, from)};
-  js_call_optional("echoReply", 2, args);
+  js_call_optional(JS_ON_ECHO_REPLY, 2, args);
 }
 
 static void on_spawn_done(uint32_t id, int code, const char *out, size_t out_len, const char *err, size_t err_len) {
   JSValue args[4] = {JS_NewUint32(ctx, id), JS_NewInt32(ctx, code), JS_NewStringLen(ctx, out ? out : "", out_len),
                      JS_NewStringLen(ctx, err ? err : "", err_len)};
-  js_call_optional("spawnDone", 4, args);
+  js_call_optional(JS_ON_SPAWN_DONE, 4, args);
   JS_FreeValue(ctx, args[2]);
   JS_FreeValue(ctx, args[3]);
 }

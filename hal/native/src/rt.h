@@ -150,7 +150,8 @@ void js_link_changed(rt_port *port);
 void js_drain_jobs(void);
 void js_shutdown(void);
 uint8_t *js_bytes_of(JSValueConst value, size_t *len); /* Uint8Array or ArrayBuffer; NULL otherwise */
-void js_call_optional(const char *name, int argc, JSValueConst *argv);
+enum { JS_ON_UDP, JS_ON_ADDRESSES, JS_ON_SPAWN_DONE, JS_ON_ECHO_REPLY, JS_OPTIONAL_COUNT };
+void js_call_optional(int handler, int argc, JSValueConst *argv);
 /* jsnet.c: router mode's `plugboardNative.net` */
 JSValue js_net_object(JSContext *ctx);
 
