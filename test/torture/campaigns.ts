@@ -2,5 +2,6 @@
 import type { Campaign } from './campaign';
 import { powerCuts } from './power/campaign';
 import { fuzzCampaign } from './fuzz/campaign';
+import { floodsCampaign } from './floods/campaign';
 
-export const CAMPAIGNS: readonly Campaign[] = [powerCuts, fuzzCampaign];
+export const CAMPAIGNS: readonly Campaign[] = [powerCuts, fuzzCampaign, floodsCampaign];

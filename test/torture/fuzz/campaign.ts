@@ -3,24 +3,16 @@
 // the target's own counters must account for every input (audited every 10% and at the end). A
 // failure names `target:index`, the input in hex and, when it throws on a fresh target too, the
 // smallest input found that still does.
-import * as v8 from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { performance } from 'node:perf_hooks';
 import { TortureFailure, count, type Campaign, type CampaignContext, type Figure } from '../campaign';
 import { hex, inputRng, mutate, type Seed } from './mutate';
 import type { FuzzInstance, FuzzTarget } from './target';
 import { FUZZ_TARGETS } from './targets';
+import { heapAfterGc, mib } from '../heap';
 
 const FULL = 1_000_000;
 const QUICK = 3_000;
 const SLOW_MS = 10;
-
-v8.setFlagsFromString('--expose-gc');
-const collect = runInNewContext('gc') as () => void;
-function heapAfterGc(): number {
-  collect();
-  return process.memoryUsage().heapUsed;
-}
 
 function inputOf(target: FuzzTarget, seeds: readonly Seed[], seed: number, index: number): Uint8Array {
   const rng = inputRng(seed, target.name, index);
@@ -107,8 +99,6 @@ async function runTarget(target: FuzzTarget, context: CampaignContext, inputs: n
   const heapGrowth = inputs > warmup ? heapAfterGc() - heapStart : 0;
   return { inputs, slow, worstMs, heapGrowth, outcomes, figures: instance.figures?.() ?? [] };
 }
-
-const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;
 
 /** The campaign over `all` targets (the planted-bug test builds one over its own). */
 export function makeFuzzCampaign(all: readonly FuzzTarget[]): Campaign {
