@@ -16,6 +16,8 @@ const RUNS = numberOption('--runs', 3);
 const SECONDS = numberOption('--seconds', 3);
 const SIZES = [64, 200];
 const FLOWS = [1, 8];
+/** Round-trip percentiles (µs) by path, filled in by measure(). */
+const latency = new Map<string, number[]>();
 
 async function blast(rig: Rig, sender: Phone, cport: number, size: number, flows: number): Promise<number> {
   const server = rig.spawnIn(rig.wanNs, ['iperf3', '-s', '-1', '-B', rig.wanHostAddress, '-p', '5201']);
@@ -28,7 +30,26 @@ async function blast(rig: Rig, sender: Phone, cport: number, size: number, flows
   return (sum.packets - sum.lost_packets) / sum.seconds;
 }
 
+const PROBE = join(RUNTIME_BINARY, '..', 'pbcalls');
+const PINGS = numberOption('--pings', 20000);
+
+/** Round trips of one 200-byte datagram at a time, phone to an echo on the WAN host: p50, p99, p999 (µs). */
+async function roundTrips(rig: Rig, sender: Phone, port: number): Promise<number[]> {
+  const echo = rig.spawnIn(rig.wanNs, [PROBE, 'echo', rig.wanHostAddress, '7000', '150']);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const result = await sender.runAsync([PROBE, 'ping', rig.wanHostAddress, '7000', String(PINGS), String(port), '200'], 130_000);
+  echo.kill();
+  const m = /p50_us ([\d.]+) p99_us ([\d.]+) p999_us ([\d.]+)/.exec(result.stdout);
+  if (!m) throw new Error(`pbcalls ping: ${result.stdout}${result.stderr}`);
+  return [Number(m[1]), Number(m[2]), Number(m[3])];
+}
+
 async function measure(rig: Rig, label: string, phone: Phone, ports: { phone?: number; napt: number }, out: Map<string, number[]>): Promise<void> {
+  for (let r = 0; r < RUNS; r++) {
+    const add = (name: string, values: number[]): void => ['p50', 'p99', 'p999'].forEach((p, i) => void latency.set(`${name} ${p}`, [...(latency.get(`${name} ${p}`) ?? []), values[i]]));
+    if (ports.phone !== undefined) add(`${label} phone path`, await roundTrips(rig, phone, ports.phone + 1000 + r));
+    add(`${label} NAPT`, await roundTrips(rig, phone, 41000 + r));
+  }
   for (const size of SIZES) {
     for (const flows of FLOWS) {
       for (let r = 0; r < RUNS; r++) {
@@ -125,6 +146,13 @@ async function main(): Promise<number> {
     }
   }
   console.log(offloadAvailable() ? 'flowtable: available (rerun on a board with offload for the offload rows)' : 'flowtable offload: this kernel has no nf_flow_table, so the offload rows cannot be measured here');
+  console.log(`Round trip, one 200-byte UDP datagram at a time to an echo on the WAN host, ${PINGS} per run (both ends wake on arrival), µs, median of ${RUNS} runs`);
+  for (const [name, samples] of latency) console.log(`${name.padEnd(52)} ${median(samples).toFixed(1).padStart(10)}`);
+  const kernelP99 = latency.get('kernel, plain masquerade NAPT p99');
+  for (const path of ['phone path', 'NAPT']) {
+    const mine = latency.get(`plugboard router mode ${path} p99`);
+    if (mine && kernelP99) console.log(`p99 router mode ${path} - plain masquerade: ${(median(mine) - median(kernelP99)).toFixed(1)} µs`);
+  }
   for (const line of await controlPlane()) console.log(line);
   return 0;
 }
