@@ -105,6 +105,11 @@ export class TestRouter {
       must(undefined, ['mknod', '-m', '666', join(this.root, 'dev', name), 'c', String(major), String(minor)]);
     }
     symlinkSync('/proc/self/fd', join(this.root, 'dev/fd'));
+    // Its own pty instance (the runtime's console is a pty), as OpenWrt mounts devpts.
+    mkdirSync(join(this.root, 'dev/pts'));
+    must(undefined, ['mount', '-t', 'devpts', '-o', 'newinstance,ptmxmode=0666,mode=0620', 'devpts', join(this.root, 'dev/pts')]);
+    this.mounts.push(join(this.root, 'dev/pts'));
+    symlinkSync('pts/ptmx', join(this.root, 'dev/ptmx'));
     // BusyBox userland: every applet the stand-ins do not replace.
     this.copyWithLibraries('/bin/busybox', '/bin/busybox');
     const applets = must(undefined, ['/bin/busybox', '--list']).split('\n').filter((a) => a !== '' && a !== 'busybox');
@@ -322,7 +327,7 @@ export function cleanStale(): void {
     if (!match || existsSync(`/proc/${match[1]}`)) continue;
     const root = join(TESTROUTER_ROOT, id, 'root');
     killInRoot(root);
-    for (const mount of ['proc', 'tmp', ''].map((m) => join(root, m))) run(undefined, ['umount', '-l', mount]);
+    for (const mount of ['dev/pts', 'proc', 'tmp', ''].map((m) => join(root, m))) run(undefined, ['umount', '-l', mount]);
     rmSync(join(TESTROUTER_ROOT, id), { recursive: true, force: true });
   }
 }
