@@ -9,13 +9,14 @@
 // more, then bisect to 5%. Medians of several runs. Prints; asserts nothing.
 // On this 2-core VM the generator, the far host and the forwarding share the cores, so the kernel
 // figure is bounded by the generator, not by the kernel; the ratios are the point.
-// Usage: npx tsx tools/bench/calls-rig.ts [--runs 3] [--seconds 4] [--max 8192] [--modes router,ports,kernel]
+// Usage: npx tsx tools/bench/calls-rig.ts [--runs 3] [--seconds 4] [--max 8192] [--modes router,ports,kernel] [--chart file.svg]
 //   (root; bash hal/native/build.sh && npm run build first)
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUNDLE, RUNTIME_BINARY, Rig, namespacesUnavailable, runAsync, udhcpcLease, wanUp, type Phone } from '../rig';
 import { median, numberOption, runBench, stringOption } from './cli';
 import { kernelNatRouter } from './kernel-peer';
+import { writeChartIfAsked, type RatioRow } from './chart';
 
 const RUNS = numberOption('--runs', 3);
 const SECONDS = numberOption('--seconds', 4);
@@ -132,10 +133,14 @@ async function main(): Promise<number> {
   console.log(`Concurrent calls carried at < ${LOSS_LIMIT * 100}% loss (200-byte UDP, 50 packets/s each way per call, ${SECONDS} s trials), median of ${RUNS} runs, unpinned`);
   for (const [mode, samples] of carried) console.log(`${LABELS[mode].padEnd(50)} ${String(median(samples)).padStart(6)}   (runs: ${samples.join(', ')})`);
   const kernel = carried.get('kernel');
+  const chartRows: RatioRow[] = [];
   for (const mode of ['router', 'ports'] as const) {
     const mine = carried.get(mode);
-    if (mine && kernel) console.log(`ratio ${mode} mode / plain masquerade: ${(median(mine) / median(kernel)).toFixed(3)}`);
+    if (!mine || !kernel) continue;
+    console.log(`ratio ${mode} mode / plain masquerade: ${(median(mine) / median(kernel)).toFixed(3)}`);
+    chartRows.push({ label: `${mode} mode: ${median(mine)} calls`, ratio: median(mine) / median(kernel) });
   }
+  writeChartIfAsked('Concurrent calls carried at < 0.1% loss', `ratio to plain nftables masquerade (${kernel ? median(kernel) : '?'} calls), same rig and generator, median of ${RUNS} runs`, chartRows);
   return 0;
 }
 
