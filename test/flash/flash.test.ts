@@ -116,7 +116,7 @@ test('flash.sh installs on the test router: the phone gets its lease, block and 
   }
 });
 
-test('flash.sh refuses when another DHCP server answers on the LAN (unless --force), changing nothing', async () => {
+test('flash.sh refuses, changing nothing, when another DHCP server answers on the LAN, and on a router with apk', async () => {
   if (why) { console.log(`  skipped: ${why}`); return; }
   const router = await TestRouter.up();
   try {
@@ -131,6 +131,14 @@ test('flash.sh refuses when another DHCP server answers on the LAN (unless --for
     assert.match(refused.out, /another DHCP server answers on the LAN \(br-lan\)/);
     assert.not.match(refused.out, /\[6\/8\]/, 'stopped before copying anything');
     assert.equal(differences(before, router.snapshot()), []);
+
+    // A router with apk instead of opkg (OpenWrt 25.12 and later): refused, with the reason.
+    assert.is((await router.ssh('mv /bin/opkg /bin/apk')).status, 0);
+    const apk = router.snapshot();
+    const noApk = flash(router, '--board', 'x86-64-generic', '--force');
+    assert.is(noApk.status, 1, noApk.out);
+    assert.match(noApk.out, /this router uses apk .*builds only opkg \.ipk packages/);
+    assert.equal(differences(apk, router.snapshot()), []);
   } finally {
     router.down();
   }
