@@ -6,7 +6,8 @@ import { Reactor } from '../../firmware/reactor';
 import { Log } from '../../firmware/log';
 import { mountStore, type FlashStore } from '../../firmware/store';
 import { DhcpService } from '../../firmware/dhcp/service';
-import { DEFAULT_DHCP_CONFIG, type DhcpConfig } from '../../firmware/dhcp/config';
+import type { DhcpConfig } from '../../firmware/dhcp/config';
+import { DEFAULT_DHCP_CONFIG } from '../../firmware/dhcp/defaults';
 import { parseIp } from '../../firmware/util/ipv4';
 
 export const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

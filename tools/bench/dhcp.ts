@@ -6,7 +6,8 @@
 //     renewed at T1 for 24 virtual hours; bytes appended and blocks erased, per day.
 // Usage: node --expose-gc --import tsx tools/bench/dhcp.ts [--clients N] [--runs R] [--hours H]
 import { DhcpServer, type DhcpOutput } from '../../firmware/dhcp/server';
-import { DEFAULT_DHCP_CONFIG, type DhcpConfig } from '../../firmware/dhcp/config';
+import type { DhcpConfig } from '../../firmware/dhcp/config';
+import { DEFAULT_DHCP_CONFIG } from '../../firmware/dhcp/defaults';
 import { parseIp } from '../../firmware/util/ipv4';
 import { BOOTREQUEST, MessageType, Opt, emitDhcp, parseDhcp, isDhcpError, type DhcpOption } from '../../firmware/wire/dhcp';
 import { u32Value } from '../../firmware/wire/dhcp-options';
