@@ -20,6 +20,8 @@ NEEDED=(
   "traceroute traceroute"
   "socat socat"
   "nft nftables"
+  "/usr/sbin/dropbear dropbear-bin"
+  "ssh openssh-client"
   "mipsel-linux-gnu-gcc gcc-mipsel-linux-gnu"
   "mips-linux-gnu-gcc gcc-mips-linux-gnu"
   "arm-linux-gnueabihf-gcc gcc-arm-linux-gnueabihf"

@@ -161,13 +161,16 @@ export class DhcpService implements Service {
 
   /**
    * Is anybody using `ip`? An ICMP echo from the router: the stack ARPs for the address first,
-   * so a host that answers ARP but drops pings is caught by the ARP cache afterwards.
+   * so a host that answers that ARP but drops pings is caught by the entry it leaves. An entry that
+   * was there before the probe is no evidence: anyone can put one there by naming the address in
+   * an ARP request to the router, and forged claims must not take addresses out of the pool.
    */
   private async probe(ip: number): Promise<void> {
     const { stack } = this.options;
+    const knownBefore = stack.arpLookup('lan', ip) !== undefined;
     const rtt = await stack.ping(ip, this.server.probeTimeoutMs());
     if (this.closed) return;
-    const inUse = rtt !== undefined || stack.arpLookup('lan', ip) !== undefined;
+    const inUse = rtt !== undefined || (!knownBefore && stack.arpLookup('lan', ip) !== undefined);
     this.perform(this.server.probeResult(ip, inUse, this.options.now()));
   }
 

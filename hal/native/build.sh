@@ -156,9 +156,10 @@ build_arch() {
   command -v "$strip" >/dev/null || strip=strip
   "$strip" -o "$out/plugboard" "$out/plugboard.debug" || return 1
   if [[ $arch == "$(uname -m)" ]]; then
-    # The rig's frame injector and DHCP load generator (host only, against the host's libc).
+    # The rig's frame injector, DHCP load generator and call generator (host only, host's libc).
     "$cc" -O2 -Wall -o "$out/pbinject" "$here/tools/pbinject.c" || return 1
     "$cc" -O2 -Wall -o "$out/pbdhcp" "$here/tools/pbdhcp.c" || return 1
+    "$cc" -O2 -Wall -o "$out/pbcalls" "$here/tools/pbcalls.c" || return 1
   fi
   echo "$hash" >"$out/hash"
   echo "build.sh: built $arch ($(stat -c %s "$out/plugboard") bytes stripped, musl static) -> $out/plugboard"

@@ -1,10 +1,9 @@
 // The rig for the equivalence suite: the full firmware in either mode, a WAN host that reflects
 // what it sees (reflector.mjs answers every UDP datagram and TCP connection with the source address
 // and port it arrived from), and the client-side helpers (socat) the scenarios use.
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { Rig, runAsync, type Phone } from '../../tools/rig';
+import { Rig, runAsync, wanUp, type Phone } from '../../tools/rig';
 
 export type Mode = 'ports' | 'kernel';
 export const UDP_REFLECTOR = 9000;
@@ -25,18 +24,7 @@ const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export async function routerUp(mode: Mode): Promise<{ rig: Rig; sink: () => string }> {
   const rig = await Rig.up({ firmware: 'full', forwarding: mode === 'kernel' ? 'kernel' : 'ports' });
   try {
-    if (mode === 'ports') {
-      const conf = join(rig.dir, 'udhcpd.conf');
-      writeFileSync(join(rig.dir, 'udhcpd.leases'), '');
-      writeFileSync(conf, `start ${rig.wanAddress}\nend ${rig.wanAddress}\ninterface eth0\nlease_file ${join(rig.dir, 'udhcpd.leases')}\nopt subnet 255.255.255.0\nopt router ${rig.wanHostAddress}\nopt lease 600\n`);
-      rig.spawnIn(rig.wanNs, ['busybox', 'udhcpd', '-f', conf]);
-    }
-    let up = false;
-    for (let i = 0; i < 40 && !up; i++) {
-      await pause(250);
-      up = (await rig.wanAsync(['busybox', 'ping', '-c', '1', '-W', '1', rig.wanAddress])).status === 0;
-    }
-    if (!up) throw new Error(`${mode} mode: the router never answered on ${rig.wanAddress}:\n${rig.routerLog.slice(-2000)}`);
+    await wanUp(rig, mode);
     const reflector = rig.spawnIn(rig.wanNs, [process.execPath, join(import.meta.dirname, 'reflector.mjs'), String(UDP_REFLECTOR), String(TCP_REFLECTOR), String(UDP_SINK)]);
     let received = '';
     reflector.stdout?.setEncoding('utf8');

@@ -1,5 +1,7 @@
 // Every torture campaign, in the order `npm run torture` runs them.
 import type { Campaign } from './campaign';
 import { powerCuts } from './power/campaign';
+import { fuzzCampaign } from './fuzz/campaign';
+import { floodsCampaign } from './floods/campaign';
 
-export const CAMPAIGNS: readonly Campaign[] = [powerCuts];
+export const CAMPAIGNS: readonly Campaign[] = [powerCuts, fuzzCampaign, floodsCampaign];

@@ -7,19 +7,23 @@
 // --no-ping; Kea never does); with --defaults Plugboard and dnsmasq check (echo request) as they do
 // out of the box. A fresh rig for every server and run.
 // Medians of several runs; servers alternate which goes first. Prints figures; asserts nothing.
-// Usage: npx tsx tools/bench/dhcp-rig.ts [--runs 3] [--clients 200] [--window 16] [--defaults]
+// Plugboard runs in both forwarding modes unless --forwarding ports|kernel says one: its own stack on
+// raw ports, and router mode's kernel sockets.
+// Usage: npx tsx tools/bench/dhcp-rig.ts [--runs 3] [--clients 200] [--window 16] [--defaults] [--forwarding both|ports|kernel]
 //   (root; bash hal/native/build.sh && npm run build first; apt-get install dnsmasq-base kea-dhcp4-server)
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BUNDLE, RUNTIME_BINARY, Rig, must, namespacesUnavailable } from '../rig';
 import { processCounters } from './proc';
-import { flag, median, numberOption } from './cli';
+import { flag, median, numberOption, stringOption } from './cli';
 
 const RUNS = numberOption('--runs', 3);
 const CLIENTS = numberOption('--clients', 200);
 const WINDOW = numberOption('--window', 16);
 const DEFAULTS = flag('--defaults');
+/** Which of Plugboard's modes to run: ports (own stack on raw ports), kernel (router mode's kernel sockets) or both. */
+const FORWARDING = stringOption('--forwarding', 'both');
 const LOADER = join(RUNTIME_BINARY, '..', 'pbdhcp');
 const FIRST = '192.168.1.6';
 const LAST = '192.168.1.250';
@@ -57,8 +61,8 @@ async function load(rig: Rig, seed: number, pid: number | undefined): Promise<Sa
   return { dora, reboot, cpuUs: pid && exchanges > 0 ? cpuNs / 1000 / exchanges : undefined };
 }
 
-async function plugboard(seed: number): Promise<Sample> {
-  const rig = await Rig.up({ firmware: 'full' });
+async function plugboard(seed: number, forwarding: 'ports' | 'kernel'): Promise<Sample> {
+  const rig = await Rig.up({ firmware: 'full', forwarding });
   try {
     const term = rig.console();
     try {
@@ -138,7 +142,10 @@ async function main(): Promise<number> {
     console.error(`dhcp-rig bench: ${why}`);
     return 1;
   }
-  const servers: [string, (seed: number) => Promise<Sample>][] = [['Plugboard', plugboard]];
+  const servers: [string, (seed: number) => Promise<Sample>][] = [];
+  if (FORWARDING !== 'kernel') servers.push(['Plugboard', (seed) => plugboard(seed, 'ports')]);
+  if (FORWARDING !== 'ports') servers.push(['Plugboard router mode', (seed) => plugboard(seed, 'kernel')]);
+  const ours = servers.map(([name]) => name);
   for (const [name, command, run] of [['dnsmasq', 'dnsmasq', dnsmasq], ['Kea', 'kea-dhcp4', kea]] as const) {
     if (spawnSync('which', [command]).status === 0) servers.push([name, run]);
     else console.log(`${name} skipped: ${command} not installed (apt-get install ${name === 'Kea' ? 'kea-dhcp4-server' : 'dnsmasq-base'})`);
@@ -149,19 +156,19 @@ async function main(): Promise<number> {
     for (const [name, run] of order) samples.get(name)?.push(await run(0x100 + r));
   }
   console.log(`DHCP on the veth rig: ${CLIENTS} clients, ${WINDOW} in flight, medians of ${RUNS} runs, ${DEFAULTS ? 'defaults (Plugboard and dnsmasq probe new addresses)' : 'no address probes'}`);
-  console.log(`${'server'.padEnd(10)} ${'DORA/s'.padStart(8)} ${'failed'.padStart(7)} ${'reboot/s'.padStart(9)} ${'failed'.padStart(7)} ${'CPU µs/exchange'.padStart(16)}  runs DORA/s`);
+  console.log(`${'server'.padEnd(22)} ${'DORA/s'.padStart(8)} ${'failed'.padStart(7)} ${'reboot/s'.padStart(9)} ${'failed'.padStart(7)} ${'CPU µs/exchange'.padStart(16)}  runs DORA/s`);
   const doraOf = (name: string) => median((samples.get(name) ?? []).map((s) => s.dora.perSecond));
   const rebootOf = (name: string) => median((samples.get(name) ?? []).map((s) => s.reboot.perSecond));
   for (const [name, list] of samples) {
     const cpu = list.map((s) => s.cpuUs).filter((v): v is number => v !== undefined);
     console.log(
-      `${name.padEnd(10)} ${doraOf(name).toFixed(0).padStart(8)} ${median(list.map((s) => s.dora.failed)).toString().padStart(7)} ` +
+      `${name.padEnd(22)} ${doraOf(name).toFixed(0).padStart(8)} ${median(list.map((s) => s.dora.failed)).toString().padStart(7)} ` +
         `${rebootOf(name).toFixed(0).padStart(9)} ${median(list.map((s) => s.reboot.failed)).toString().padStart(7)} ` +
         `${(cpu.length > 0 ? median(cpu).toFixed(0) : '-').padStart(16)}  ${list.map((s) => s.dora.perSecond.toFixed(0)).join(' ')}`,
     );
   }
-  for (const [name] of servers.slice(1)) {
-    console.log(`ratio Plugboard / ${name}: DORA ${(doraOf('Plugboard') / doraOf(name)).toFixed(3)}, reboot ${(rebootOf('Plugboard') / rebootOf(name)).toFixed(3)}`);
+  for (const [name] of servers.slice(ours.length)) {
+    for (const mine of ours) console.log(`ratio ${mine} / ${name}: DORA ${(doraOf(mine) / doraOf(name)).toFixed(3)}, reboot ${(rebootOf(mine) / rebootOf(name)).toFixed(3)}`);
   }
   return 0;
 }

@@ -8,7 +8,7 @@
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { BUNDLE, RUNTIME_BINARY, Rig, namespacesUnavailable, type Phone } from '../rig';
+import { BUNDLE, RUNTIME_BINARY, Rig, namespacesUnavailable, wanUp, type Phone } from '../rig';
 import { processCounters } from './proc';
 import { kernelNatRouter } from './kernel-peer';
 import { median, numberOption } from './cli';
@@ -58,14 +58,7 @@ async function measurePlugboard(): Promise<Map<string, Sample[]>> {
   const results = new Map<string, Sample[]>();
   const rig = await Rig.up({ firmware: 'full' });
   try {
-    const conf = join(rig.dir, 'udhcpd.conf');
-    writeFileSync(join(rig.dir, 'udhcpd.leases'), '');
-    writeFileSync(conf, `start ${rig.wanAddress}\nend ${rig.wanAddress}\ninterface eth0\nlease_file ${join(rig.dir, 'udhcpd.leases')}\nopt subnet 255.255.255.0\nopt router ${rig.wanHostAddress}\nopt lease 3600\n`);
-    rig.spawnIn(rig.wanNs, ['busybox', 'udhcpd', '-f', conf]);
-    for (let i = 0; i < 40; i++) {
-      if ((await rig.wanAsync(['busybox', 'ping', '-c', '1', '-W', '1', rig.wanAddress])).status === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    await wanUp(rig, 'ports');
     const phone = rig.addPhone('phone1');
     const lease = await dhcpLease(rig, phone, 'yealink');
     const psidLength = parseInt(lease.portParams.slice(2, 4), 16);

@@ -3,7 +3,7 @@
 // plain nftables masquerade rule, same sender, same run; and the control plane: how long one
 // atomic `nft -f` takes for a table of 1, 100 and 1,000 phones. Medians of several runs, unpinned.
 // The flowtable (offload) rows run only where the kernel has nf_flow_table. Prints; asserts nothing.
-// Usage: npx tsx tools/bench/router-mode.ts [--runs 3] [--seconds 3]   (root; build the runtime and bundle first)
+// Usage: npx tsx tools/bench/router-mode.ts [--runs 3] [--seconds 3] [--pings 20000] [--chart file.svg]   (root; build the runtime and bundle first)
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUNDLE, RUNTIME_BINARY, Rig, must, namespacesUnavailable, run, udhcpcLease, type Phone } from '../rig';
@@ -11,11 +11,14 @@ import { renderNatTable } from '../../hal/native/adapter/nft-render';
 import type { NatTable } from '../../hal/hal';
 import { median, numberOption, runBench } from './cli';
 import { kernelNatRouter } from './kernel-peer';
+import { writeChartIfAsked, type RatioRow } from './chart';
 
 const RUNS = numberOption('--runs', 3);
 const SECONDS = numberOption('--seconds', 3);
 const SIZES = [64, 200];
 const FLOWS = [1, 8];
+/** Round-trip percentiles (µs) by path, filled in by measure(). */
+const latency = new Map<string, number[]>();
 
 async function blast(rig: Rig, sender: Phone, cport: number, size: number, flows: number): Promise<number> {
   const server = rig.spawnIn(rig.wanNs, ['iperf3', '-s', '-1', '-B', rig.wanHostAddress, '-p', '5201']);
@@ -28,38 +31,65 @@ async function blast(rig: Rig, sender: Phone, cport: number, size: number, flows
   return (sum.packets - sum.lost_packets) / sum.seconds;
 }
 
-async function measure(rig: Rig, label: string, phone: Phone, ports: { phone?: number; napt: number }, out: Map<string, number[]>): Promise<void> {
+const PROBE = join(RUNTIME_BINARY, '..', 'pbcalls');
+const PINGS = numberOption('--pings', 20000);
+
+/** Round trips of one 200-byte datagram at a time, phone to an echo on the WAN host: p50, p99, p999 (µs). */
+async function roundTrips(rig: Rig, sender: Phone, port: number): Promise<number[]> {
+  const echo = rig.spawnIn(rig.wanNs, [PROBE, 'echo', rig.wanHostAddress, '7000', '150']);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const result = await sender.runAsync([PROBE, 'ping', rig.wanHostAddress, '7000', String(PINGS), String(port), '200'], 130_000);
+  echo.kill();
+  const m = /p50_us ([\d.]+) p99_us ([\d.]+) p999_us ([\d.]+)/.exec(result.stdout);
+  if (!m) throw new Error(`pbcalls ping: ${result.stdout}${result.stderr}`);
+  return [Number(m[1]), Number(m[2]), Number(m[3])];
+}
+
+/** One path to measure: a rig, its sender, and the source ports for the phone path and the NAPT. */
+interface Subject {
+  readonly rig: Rig;
+  readonly label: string;
+  readonly phone: Phone;
+  readonly ports: { readonly phone?: number; readonly napt: number };
+}
+
+const record = (map: Map<string, number[]>, name: string, value: number): void => void map.set(name, [...(map.get(name) ?? []), value]);
+
+/** One sample of every figure for one subject; `r` keeps each run's source ports apart. */
+async function sample(subject: Subject, r: number, out: Map<string, number[]>): Promise<void> {
+  const { rig, label, phone, ports } = subject;
+  const addLatency = (name: string, values: number[]): void => ['p50', 'p99', 'p999'].forEach((p, i) => record(latency, `${name} ${p}`, values[i]));
+  if (ports.phone !== undefined) addLatency(`${label} phone path`, await roundTrips(rig, phone, ports.phone + 1000 + r));
+  addLatency(`${label} NAPT`, await roundTrips(rig, phone, ports.napt + 1000 + r));
   for (const size of SIZES) {
     for (const flows of FLOWS) {
-      for (let r = 0; r < RUNS; r++) {
-        const add = (name: string, value: number): void => void out.set(name, [...(out.get(name) ?? []), value]);
-        if (ports.phone !== undefined) add(`${label} phone path, ${size} B, ${flows} flow(s)`, await blast(rig, phone, ports.phone + 10 * r, size, flows));
-        add(`${label} NAPT, ${size} B, ${flows} flow(s)`, await blast(rig, phone, 40000 + 10 * r, size, flows));
-      }
+      if (ports.phone !== undefined) record(out, `${label} phone path, ${size} B, ${flows} flow(s)`, await blast(rig, phone, ports.phone + 10 * r, size, flows));
+      record(out, `${label} NAPT, ${size} B, ${flows} flow(s)`, await blast(rig, phone, ports.napt + 10 * r, size, flows));
     }
   }
 }
 
-async function routerMode(out: Map<string, number[]>): Promise<void> {
+async function routerMode(): Promise<Subject> {
   const rig = await Rig.up({ firmware: 'full', forwarding: 'kernel' });
   try {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const phone = rig.addPhone('phone1');
     const lease = await udhcpcLease(phone, rig.dir, { vendorClass: 'yealink' });
     if (!lease.block) throw new Error('no port block');
-    await measure(rig, 'plugboard router mode', phone, { phone: lease.block.first, napt: 40000 }, out);
-  } finally {
+    return { rig, label: 'plugboard router mode', phone, ports: { phone: lease.block.first, napt: 40000 } };
+  } catch (error) {
     await rig.down();
+    throw error;
   }
 }
 
-async function plainKernel(out: Map<string, number[]>): Promise<void> {
+async function plainKernel(): Promise<Subject> {
   const rig = await Rig.up({ startRouter: false });
   try {
-    const phone = kernelNatRouter(rig);
-    await measure(rig, 'kernel, plain masquerade', phone, { napt: 40000 }, out);
-  } finally {
+    return { rig, label: 'kernel, plain masquerade', phone: kernelNatRouter(rig), ports: { napt: 40000 } };
+  } catch (error) {
     await rig.down();
+    throw error;
   }
 }
 
@@ -110,21 +140,46 @@ async function main(): Promise<number> {
   }
   const ours = new Map<string, number[]>();
   const peer = new Map<string, number[]>();
-  await routerMode(ours);
-  await plainKernel(peer);
+  // Both rigs stay up and the runs alternate which goes first, so a busy patch of the machine
+  // falls on both, not on one.
+  const mine = await routerMode();
+  const theirs = await plainKernel().catch(async (error: unknown) => {
+    await mine.rig.down();
+    throw error;
+  });
+  try {
+    for (let r = 0; r < RUNS; r++) {
+      const order: [Subject, Map<string, number[]>][] = [[mine, ours], [theirs, peer]];
+      for (const [subject, out] of r % 2 === 0 ? order : order.reverse()) await sample(subject, r, out);
+    }
+  } finally {
+    await mine.rig.down();
+    await theirs.rig.down();
+  }
   console.log(`UDP through the router on the veth rig, iperf3 -u -b 0 for ${SECONDS} s, received packets/s, median of ${RUNS} runs, unpinned`);
   for (const [name, samples] of [...ours, ...peer]) console.log(`${name.padEnd(52)} ${Math.round(median(samples)).toLocaleString('en').padStart(10)}`);
+  const chartRows: RatioRow[] = [];
   for (const size of SIZES) {
     for (const flows of FLOWS) {
       const base = peer.get(`kernel, plain masquerade NAPT, ${size} B, ${flows} flow(s)`);
       if (!base) continue;
       for (const path of ['phone path', 'NAPT']) {
         const mine = ours.get(`plugboard router mode ${path}, ${size} B, ${flows} flow(s)`);
-        if (mine) console.log(`ratio router mode ${path} / plain masquerade, ${size} B, ${flows} flow(s): ${(median(mine) / median(base)).toFixed(3)}`);
+        if (!mine) continue;
+        console.log(`ratio router mode ${path} / plain masquerade, ${size} B, ${flows} flow(s): ${(median(mine) / median(base)).toFixed(3)}`);
+        chartRows.push({ label: `${path}, ${size} B, ${flows} flow${flows > 1 ? 's' : ''}`, ratio: median(mine) / median(base) });
       }
     }
   }
+  writeChartIfAsked('Router mode: UDP packets/s through the kernel as Plugboard programs it', `ratio to plain nftables masquerade, same rig and sender, median of ${RUNS} runs (no flowtable in this kernel)`, chartRows);
   console.log(offloadAvailable() ? 'flowtable: available (rerun on a board with offload for the offload rows)' : 'flowtable offload: this kernel has no nf_flow_table, so the offload rows cannot be measured here');
+  console.log(`Round trip, one 200-byte UDP datagram at a time to an echo on the WAN host, ${PINGS} per run (both ends wake on arrival), µs, median of ${RUNS} runs`);
+  for (const [name, samples] of latency) console.log(`${name.padEnd(52)} ${median(samples).toFixed(1).padStart(10)}`);
+  const kernelP99 = latency.get('kernel, plain masquerade NAPT p99');
+  for (const path of ['phone path', 'NAPT']) {
+    const mine = latency.get(`plugboard router mode ${path} p99`);
+    if (mine && kernelP99) console.log(`p99 router mode ${path} - plain masquerade: ${(median(mine) - median(kernelP99)).toFixed(1)} µs`);
+  }
   for (const line of await controlPlane()) console.log(line);
   return 0;
 }

@@ -6,7 +6,9 @@
 // windowsize 8; then N concurrent curl (1468) from N addresses. Wall-clock time per transfer
 // (process start included), every copy checked byte-exact; medians of several runs. By default the
 // clients run on CPU 0 and both servers on CPU 1 (see PINNING). Prints figures; asserts nothing.
-// Usage: npx tsx tools/bench/tftp-rig.ts [--runs 3] [--mib 16] [--clients 10] [--pin split|same|none]   (root; bash hal/native/build.sh && npm run build first; --clients 0 skips the concurrent case)
+// --forwarding kernel runs Plugboard in router mode (TFTP on the kernel's UDP sockets) instead of
+// ports mode (its own stack on the raw LAN port); run both to compare router CPU per block.
+// Usage: npx tsx tools/bench/tftp-rig.ts [--runs 3] [--mib 16] [--clients 10] [--pin split|same|none] [--forwarding ports|kernel]   (root; bash hal/native/build.sh && npm run build first; --clients 0 skips the concurrent case)
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -19,6 +21,7 @@ const RUNS = numberOption('--runs', 3);
 const PIN = stringOption('--pin', 'split');
 const MIB = numberOption('--mib', 16);
 const CLIENTS = numberOption('--clients', 10);
+const FORWARDING = stringOption('--forwarding', 'ports') === 'kernel' ? 'kernel' : 'ports';
 
 const ATFTPD = '/usr/sbin/atftpd';
 // Where processes run. Unpinned, a lock-step transfer is bimodal: the scheduler sometimes puts client
@@ -136,7 +139,7 @@ async function main(): Promise<number> {
   // The host board's 4 MiB flash file cannot hold the image: give the router a larger one (a later
   // --flash on the runtime's command line wins).
   // taskset execs the program, so the PIDs the rig and this file hold are the servers' own.
-  const rig = await Rig.up({ firmware: 'full', startRouter: false, runtime: [...pinned.server, RUNTIME_BINARY] });
+  const rig = await Rig.up({ firmware: 'full', forwarding: FORWARDING, startRouter: false, runtime: [...pinned.server, RUNTIME_BINARY] });
   let atftpd: ChildProcess | undefined;
   let term: ConsoleClient | undefined;
   try {
@@ -225,7 +228,7 @@ async function main(): Promise<number> {
     const rows = [...CLIENTS_SINGLE.map((c) => c.name), ...(CLIENTS > 0 ? [concurrentRow] : [])];
     const med = (values: number[] | undefined): number => (values && values.length > 0 ? median(values) : NaN);
     const list = (values: number[] | undefined) => (values ?? []).map((v) => v.toFixed(1)).join(' ');
-    console.log(`TFTP download of a ${MIB} MiB image on the veth rig, phone ${lease.ip} -> server, MB/s (10^6 bytes/s), median of ${RUNS} runs, ${PIN === 'split' ? 'clients pinned to CPU 0, servers to CPU 1' : PIN === 'same' ? 'clients and servers pinned to CPU 0' : 'unpinned'}`);
+    console.log(`TFTP download of a ${MIB} MiB image on the veth rig, phone ${lease.ip} -> server, MB/s (10^6 bytes/s), Plugboard in ${FORWARDING === 'kernel' ? 'router mode (kernel sockets)' : 'ports mode (own stack)'}, median of ${RUNS} runs, ${PIN === 'split' ? 'clients pinned to CPU 0, servers to CPU 1' : PIN === 'same' ? 'clients and servers pinned to CPU 0' : 'unpinned'}`);
     console.log(`${'client'.padEnd(34)} ${'Plugboard'.padStart(9)} ${'atftpd'.padStart(9)}  ratio  router CPU µs/block  switches/block  runs (Plugboard | atftpd)`);
     for (const row of rows) {
       const ours = med(rates.get(`${row}|Plugboard`));

@@ -12,3 +12,4 @@ export type { ArpReply, EchoReply } from './frames';
 export { udhcpcLease } from './udhcpc';
 export type { UdhcpcLease } from './udhcpc';
 export { seededImage, sha256, sha256Of } from './image';
+export { wanUp } from './wan';

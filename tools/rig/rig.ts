@@ -1,9 +1,12 @@
-// The rig by hand: `tsx tools/rig/rig.ts up [--phones n]` builds a rig whose router keeps running
-// after this command exits; `status` lists rigs; `down` removes every rig made by hand.
+// The rig by hand: `tsx tools/rig/rig.ts up [--phones n] [--forwarding kernel|ports]` builds a rig
+// whose router runs the full firmware (the product's console, DHCP, TFTP, NAT) and keeps running
+// after this command exits; `status` lists rigs; `down [id]` removes the rigs made by hand (or the
+// one named), and nothing else: namespaces of running tests are not its business.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rig, downFromState, type RigState } from './topology';
-import { cleanStale, listNamespaces, namespacesUnavailable, STATE_ROOT } from './netns';
+import { listNamespaces, namespacesUnavailable, STATE_ROOT } from './netns';
+import { wanUp } from './wan';
 
 async function main(argv: string[]): Promise<number> {
   const command = argv[0] ?? 'status';
@@ -13,27 +16,37 @@ async function main(argv: string[]): Promise<number> {
       console.error(`rig: ${why}`);
       return 1;
     }
-    const phonesAt = argv.indexOf('--phones');
-    const phones = phonesAt >= 0 ? Number(argv[phonesAt + 1]) : 1;
-    const rig = await Rig.up({ detached: true });
+    const phones = Number(option(argv, '--phones', '1'));
+    const forwarding = option(argv, '--forwarding', 'kernel');
+    if (!Number.isInteger(phones) || phones < 0 || phones > 50 || (forwarding !== 'kernel' && forwarding !== 'ports')) return usage();
+    const rig = await Rig.up({ detached: true, firmware: 'full', forwarding });
+    try {
+      await wanUp(rig, forwarding);
+    } catch (error) {
+      downFromState(rig.dir);
+      throw error;
+    }
     for (let i = 0; i < phones; i++) rig.addPhone(`phone${i + 1}`);
     const state = rig.state();
-    console.log(`rig ${rig.id} up`);
-    console.log(`  router   ip netns exec ${rig.routerNs} ...   LAN ${rig.lanAddress}/${rig.lanPrefix}  WAN ${rig.wanAddress}/${rig.wanPrefix}`);
+    console.log(`rig ${rig.id} up (full firmware, ${forwarding === 'kernel' ? 'router mode: the kernel forwards' : 'ports mode: the firmware owns the ports'})`);
+    console.log(`  router   ip netns exec ${rig.routerNs} ...   LAN ${rig.lanAddress}/${rig.lanPrefix}  WAN ${rig.wanAddress}/${rig.wanPrefix}${forwarding === 'ports' ? ' (by DHCP from the WAN host)' : ''}`);
     console.log(`  console  ${state.consolePath}   (e.g. socat -,raw,echo=0 ${state.consolePath}; log: ${rig.dir}/router.log)`);
     console.log(`  wan host ip netns exec ${rig.wanNs} ...   ${rig.wanHostAddress}`);
     for (const phone of rig.phones.values()) console.log(`  phone    ip netns exec ${phone.ns} ...   (${phone.mac}, no address: try busybox udhcpc -i eth0)`);
-    console.log(`tear down: tsx tools/rig/rig.ts down`);
+    console.log(`tear down: npx tsx tools/rig/rig.ts down ${rig.id}`);
     return 0;
   }
   if (command === 'down') {
-    const dirs = existsSync(STATE_ROOT) ? readdirSync(STATE_ROOT).filter((d) => existsSync(join(STATE_ROOT, d, 'state.json'))) : [];
-    for (const dir of dirs) {
+    const named = argv[1];
+    const made = existsSync(STATE_ROOT) ? readdirSync(STATE_ROOT).filter((d) => existsSync(join(STATE_ROOT, d, 'state.json'))) : [];
+    if (named !== undefined && !made.includes(named)) {
+      console.error(`rig: no rig made by hand called ${named} (rig.ts status lists them)`);
+      return 1;
+    }
+    for (const dir of named === undefined ? made : [named]) {
       downFromState(join(STATE_ROOT, dir));
       console.log(`rig ${dir} down`);
     }
-    const stale = cleanStale();
-    if (stale.length > 0) console.log(`removed stale namespaces: ${stale.join(' ')}`);
     return 0;
   }
   if (command === 'status') {
@@ -48,7 +61,16 @@ async function main(argv: string[]): Promise<number> {
     console.log(`namespaces: ${names.length === 0 ? '(none)' : names.join(' ')}`);
     return 0;
   }
-  console.error('usage: tsx tools/rig/rig.ts up [--phones n] | down | status');
+  return usage();
+}
+
+function option(argv: readonly string[], name: string, fallback: string): string {
+  const at = argv.indexOf(name);
+  return at >= 0 && argv[at + 1] !== undefined ? argv[at + 1] : fallback;
+}
+
+function usage(): number {
+  console.error('usage: tsx tools/rig/rig.ts up [--phones n] [--forwarding kernel|ports] | down [id] | status');
   return 2;
 }
 

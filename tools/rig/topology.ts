@@ -69,6 +69,8 @@ export interface RigState {
   readonly phones: string[];
   routerPid?: number;
   consolePath: string;
+  /** Processes a rig made by hand started besides the router (killed by PID at `rig.ts down`). */
+  helperPids?: number[];
 }
 
 let sequence = 0;
@@ -93,6 +95,7 @@ export class Rig {
   routerLog = '';
   routerExit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
   private readonly children: ChildProcess[] = [];
+  private readonly helperPids: number[] = [];
 
   private constructor(private readonly options: RigOptions) {
     this.id = `pb-${process.pid}-${sequence++}`;
@@ -218,8 +221,18 @@ export class Rig {
     return runAsync(this.wanNs, argv, timeoutMs);
   }
 
-  /** Start a long-running process in any rig namespace; the rig kills it (by PID) at down(). */
+  /**
+   * Start a long-running process in any rig namespace; the rig kills it (by PID) at down(). A rig
+   * made by hand keeps it running after this process exits and records its PID for `rig.ts down`.
+   */
   spawnIn(ns: string, argv: readonly string[]): ChildProcess {
+    if (this.options.detached) {
+      const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: 'ignore', detached: true });
+      child.unref();
+      if (child.pid) this.helperPids.push(child.pid);
+      this.saveState();
+      return child;
+    }
     const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.children.push(child);
     return child;
@@ -325,6 +338,7 @@ export class Rig {
       phones: [...this.phones.values()].map((p) => p.ns),
       routerPid: this.router?.pid,
       consolePath: this.consolePath,
+      helperPids: this.helperPids.slice(),
     };
   }
 
@@ -354,9 +368,10 @@ export class Rig {
 /** Tear down a rig made by hand (`rig.ts up`) from its saved state. */
 export function downFromState(dir: string): void {
   const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as RigState;
-  if (state.routerPid) {
+  for (const pid of [state.routerPid, ...(state.helperPids ?? [])]) {
+    if (pid === undefined) continue;
     try {
-      process.kill(state.routerPid, 'SIGTERM');
+      process.kill(pid, 'SIGTERM');
     } catch {
       // already gone
     }
