@@ -97,19 +97,24 @@ drive() { # action
     return 0
   fi
   coproc PBFLASH { "${ssh_cmd[@]}" "sh $stage/pbflash.sh $1 $stage" 2>&1; }
-  local from=${PBFLASH[0]} to=${PBFLASH[1]} pid=$PBFLASH_PID line result=
+  # Copies of the coprocess's pipes: bash closes its own when the coprocess ends, unread lines and all.
+  local from to pid=$PBFLASH_PID line result=
+  exec {from}<&"${PBFLASH[0]}" {to}>&"${PBFLASH[1]}"
   while IFS= read -r -u "$from" line; do
     case $line in
       "STEP "*) echo "      ${line#STEP }" ;;
       "ERROR "*) echo "      error: ${line#ERROR }" >&2 ;;
       READY)
         step "checking that Plugboard answers (status query over SSH)"
-        if status_query; then echo commit >&"$to"; else echo rollback >&"$to"; fi ;;
+        # A link already gone must not kill this script with SIGPIPE: the write just fails.
+        if status_query; then answer=commit; else answer=rollback; fi
+        (trap '' PIPE; echo "$answer" >&"$to") 2>/dev/null ;;
       COMMITTED|UNINSTALLED|ROLLEDBACK) result=$line ;;
       *) echo "      $line" ;;
     esac
   done
   wait "$pid" 2>/dev/null
+  exec {from}<&- {to}>&-
   case $result in
     COMMITTED) return 0 ;;
     UNINSTALLED) return 0 ;;
@@ -119,10 +124,17 @@ drive() { # action
 }
 
 status_query() {
-  local out
-  out=$("${ssh_cmd[@]}" "/etc/init.d/plugboard status; plugboard-console -c 'show version' 2" </dev/null 2>&1)
-  if grep -q '^running' <<<"$out" && grep -q 'Plugboard' <<<"$out"; then
-    echo "      $(grep -m1 'Plugboard' <<<"$out" | tr -d '\r')"
+  local out try
+  # The console answers once the firmware has booted (mounting a fresh store takes seconds):
+  # ask again for up to about half a minute.
+  for try in 1 2 3 4 5 6 7 8 9 10 11 12; do
+    out=$("${ssh_cmd[@]}" "/etc/init.d/plugboard status; plugboard-console -c 'show version' 2" </dev/null 2>&1)
+    grep -q '^Plugboard firmware' <<<"$out" && break
+    grep -q '^running' <<<"$out" || break
+  done
+  # The answer to show version, not a log line the console replays on attach.
+  if grep -q '^running' <<<"$out" && grep -q '^Plugboard firmware' <<<"$out"; then
+    echo "      $(grep -m1 '^Plugboard firmware' <<<"$out" | tr -d '\r'), $(grep -m1 '^Board ' <<<"$out" | tr -d '\r')"
     return 0
   fi
   echo "      the service did not answer: $(tr -d '\r' <<<"$out" | tail -n 5 | tr '\n' ' ')" >&2
@@ -156,7 +168,7 @@ check_router
 
 lan_net=lan
 step "looking for another DHCP server on the LAN (DHCPDISCOVER from the router)"
-probe='dev=$(uci -q get network.lan.device || echo br-lan); if udhcpc -n -q -s /bin/true -t 2 -T 2 -i "$dev" >/dev/null 2>&1; then echo FOUND "$dev"; else echo NONE "$dev"; fi'
+probe='dev=$(uci -q get network.lan.device || echo br-lan); if udhcpc -n -q -s /bin/true -t 1 -T 3 -i "$dev" >/dev/null 2>&1; then echo FOUND "$dev"; else echo NONE "$dev"; fi'
 if ((dry)); then remote "$probe" </dev/null
 else
   answer=$("${ssh_cmd[@]}" "$probe" </dev/null) || die "the DHCP probe could not run on $host"

@@ -10,16 +10,22 @@ import { createStack } from './stack';
 import type { RouterStack } from './stack';
 import type { Store } from './store/types';
 import { mountStore } from './store';
-import { DEFAULT_CONFIG, LiveConfig, loadConfig, settingsOf } from './config';
+import { DEFAULT_CONFIG, LiveConfig, getValue, loadConfig, settingsOf } from './config';
 import type { RouterConfig } from './config';
 import { ipToString } from './util/ipv4';
 import { macToString } from './util/mac';
 import { attachDhcp } from './dhcp/attach';
+import type { DhcpService } from './dhcp/service';
+import type { LeaseDirectory } from './dhcp/types';
 import { useKernels } from './kernels';
 import { attachConsole } from './console/attach';
-import { attachNappt } from './nappt/boot';
-import { KernelStack, attachRouterNat } from './router';
+import type { RouterConsole } from './console/console';
+import { attachNappt, type NapptAttachment } from './nappt/boot';
+import { KernelStack, attachRouterNat, type KernelWan, type RouterNatAttachment } from './router';
 import { attachTftp } from './tftp/attach';
+import type { TftpServer } from './tftp/server';
+import { attachWan } from './wan/attach';
+import type { Wan } from './wan/wan';
 
 export const FIRMWARE_NAME = 'Plugboard';
 export const FIRMWARE_VERSION = '0.1.0';
@@ -30,6 +36,9 @@ export interface BootOptions {
   /** Console log level until the configuration's log.level applies (default info). */
   readonly logLevel?: LogLevel;
 }
+
+/** Ports mode: the firmware's forwarder; router mode: the kernel's NAT table the firmware programs. */
+export type NatAttachment = NapptAttachment | RouterNatAttachment;
 
 /** Everything a running firmware instance is made of; the console and tests reach services here. */
 export interface Firmware {
@@ -43,11 +52,13 @@ export interface Firmware {
   configOrigin: string;
   /** Set once the flash store is mounted; undefined while mounting or when the mount failed. */
   store: Store | undefined;
-  /** Service slots, filled by the services' own lines in boot(). */
-  dhcp: unknown;
-  tftp: unknown;
-  nappt: unknown;
-  console: unknown;
+  /** The services, each set by its own line in attachServices() (undefined until then). */
+  console: RouterConsole | undefined;
+  dhcp: DhcpService | undefined;
+  /** Ports mode: static address or DHCP client (a Wan); router mode: the kernel's address. */
+  wan: Wan | KernelWan | undefined;
+  nappt: NatAttachment | undefined;
+  tftp: TftpServer | undefined;
   /** Resolves when every service is attached (after the store mount). */
   readonly ready: Promise<void>;
 }
@@ -76,15 +87,14 @@ export function boot(hal: Hal, options: BootOptions = {}): Firmware {
     config: new LiveConfig(initial),
     configOrigin: options.config ? 'given at boot' : 'defaults',
     store: undefined,
-    dhcp: undefined,
-    tftp: undefined,
-    nappt: undefined,
     console: undefined,
+    dhcp: undefined,
+    wan: undefined,
+    nappt: undefined,
+    tftp: undefined,
     ready: Promise.resolve(),
   };
-  // Services that need neither the store nor the configuration attach here.
-
-  (firmware as { ready: Promise<void> }).ready = attachStoreServices(firmware, options).then(
+  (firmware as { ready: Promise<void> }).ready = attachServices(firmware, options).then(
     () => log.info('boot', `ready in ${Math.round(hal.now())} ms`),
     (error: unknown) => log.error('boot', `start-up failed: ${describeError(error)}`),
   );
@@ -93,22 +103,38 @@ export function boot(hal: Hal, options: BootOptions = {}): Firmware {
 
 /**
  * Mount the store, load the saved configuration, give the ports their addresses, then attach the
- * services. Addresses wait for the configuration so a router never answers on a default address it
- * was configured away from.
+ * services, each with the parts it needs. Addresses wait for the configuration so a router never
+ * answers on a default address it was configured away from.
  */
-async function attachStoreServices(firmware: Firmware, options: BootOptions): Promise<void> {
+async function attachServices(firmware: Firmware, options: BootOptions): Promise<void> {
+  const { hal, log, reactor, stack } = firmware;
   firmware.store = await mountFlashStore(firmware);
   if (!options.config && firmware.store) await loadSavedConfig(firmware, firmware.store);
-  applyConfig(firmware, firmware.config.current, options);
+  const config = firmware.config;
+  const booted = config.current;
+  const now = () => hal.now();
+  const randomFill = (into: Uint8Array) => hal.randomFill(into);
+  applyBootSettings(firmware, booted, options);
+  // WAN (firmware/wan), ports mode: the static address or the DHCP client; the only owner of the WAN address.
+  const wan = hal.net ? undefined : attachWan({ stack, log, reactor, config: booted, now, randomFill, wanMac: hal.ports.wan.mac });
+  firmware.wan = wan;
   // Console (firmware/console): the serial CLI from here on; log lines print above its prompt.
   firmware.console = attachConsole(firmware, FIRMWARE_VERSION);
-  // DHCP (firmware/dhcp): restores its leases from firmware.store when mounted above, then serves the LAN.
-  firmware.dhcp = await attachDhcp(firmware);
+  // DHCP (firmware/dhcp): restores its leases from the store when mounted above, then serves the LAN.
+  const dhcp = await attachDhcp({ stack, store: firmware.store, log, reactor, config, now, randomFill, lanMac: hal.ports.lan.mac });
+  firmware.dhcp = dhcp;
+  const leases: LeaseDirectory = dhcp.server;
   // Router mode (firmware/router): the kernel forwards, the firmware programs its NAT table.
-  // Ports mode: NAPPT (firmware/nappt) and the WAN side (firmware/wan): static or DHCP, forwarding.
-  firmware.nappt = firmware.hal.net ? attachRouterNat(firmware, firmware.hal.net) : attachNappt(firmware);
+  // Ports mode: NAPPT (firmware/nappt) translates on the WAN address the WAN side holds.
+  if (hal.net) {
+    const routerNat = attachRouterNat({ stack, log, config, now, offload: hal.board.offload, dhcp }, hal.net);
+    firmware.nappt = routerNat;
+    firmware.wan = routerNat.wan;
+  } else if (wan) {
+    firmware.nappt = attachNappt({ stack, log, reactor, config, now, leases, wan, ports: hal.ports });
+  }
   // TFTP (firmware/tftp): phone software from the store and rendered per-phone files, LAN port 69 only.
-  firmware.tftp = attachTftp(firmware);
+  firmware.tftp = attachTftp({ stack, store: firmware.store, log, reactor, config: booted, now, leases, wan: firmware.wan, lanMtu: hal.ports.lan.mtu });
 }
 
 /** The flash store, or undefined (logged) when the partition cannot be mounted at all. */
@@ -144,25 +170,24 @@ async function loadSavedConfig(firmware: Firmware, store: Store): Promise<void> 
   }
 }
 
-/** What boot applies itself: the ports' addresses and the log level (services read the rest). */
-function applyConfig(firmware: Firmware, config: RouterConfig, options: BootOptions = {}): void {
+/**
+ * What boot owns itself: the LAN port's address and the log level (at boot and live). The WAN
+ * address belongs to the WAN side (attachWan); the services read the rest.
+ */
+function applyBootSettings(firmware: Firmware, config: RouterConfig, options: BootOptions): void {
   const { stack, log } = firmware;
   const settings = settingsOf(config);
   if (!options.logLevel && isLogLevel(settings.logLevel)) log.setConsoleLevel(settings.logLevel);
+  firmware.config.subscribe((current, changed) => {
+    const level = getValue(current, 'log.level');
+    if (changed.includes('log.level') && typeof level === 'string' && isLogLevel(level)) log.setConsoleLevel(level);
+  });
   if (firmware.hal.net) {
     logKernelAddresses(firmware);
     return;
   }
   stack.setAddress('lan', { ip: settings.lan.address, prefixLength: settings.lan.prefixLength });
   log.info('lan', `address ${ipToString(settings.lan.address)}/${settings.lan.prefixLength}`);
-  const wan = settings.wan;
-  if (wan.mode === 'static') {
-    stack.setAddress('wan', { ip: wan.address, prefixLength: wan.prefixLength, gateway: wan.gateway });
-    log.info('wan', `address ${ipToString(wan.address)}/${wan.prefixLength} via ${ipToString(wan.gateway)}`);
-  } else {
-    stack.setAddress('wan', undefined);
-    log.info('wan', 'address from DHCP');
-  }
 }
 
 /** Router mode: OpenWrt (netifd) owns the addresses; lan.* and wan.* settings are not applied. */

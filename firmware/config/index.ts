@@ -27,4 +27,3 @@ export { loadConfig, saveConfig, type LoadOutcome } from './persist';
 export { hashPassword, isPasswordHash, verifyPassword, PasswordCheck, PasswordHashing, Pbkdf2Work, PASSWORD_ITERATIONS, ITERATIONS_PER_STEP } from './password';
 export { crc32 } from '../util/crc32';
 export { LiveConfig, type ConfigListener, type ProposeResult } from './live';
-export { applyLiveChanges } from './apply';

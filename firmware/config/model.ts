@@ -2,7 +2,8 @@
 // classes (firmware/dhcp/config.ts). Immutable: a rejected change leaves nothing behind.
 import { CONFIG_KEYS, keyDef, type LogLevel } from './schema';
 import { parsePortRanges, type ConfigValue } from './valueTypes';
-import { DEFAULT_DHCP_CONFIG, PHONE_CLASSES, type DhcpConfig, type PhoneClass } from '../dhcp/config';
+import type { DhcpConfig, PhoneClass } from '../dhcp/config';
+import { DEFAULT_DHCP_CONFIG, PHONE_CLASSES } from '../dhcp/defaults';
 import { ipToString } from '../util/ipv4';
 import { DEFAULT_NAPPT_CONFIG, type InboundFiltering, type NapptConfig } from '../nappt/config';
 

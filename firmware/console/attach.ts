@@ -1,28 +1,40 @@
 // Boot wiring for the console: a ConsoleRouter over the firmware's parts (services are read when a
-// command runs, so those that attach later are seen), log lines above the prompt, live changes.
-import type { Firmware } from '../main';
-import { DhcpService } from '../dhcp/service';
-import { TftpServer } from '../tftp/server';
-import { NapptForwarder } from '../nappt/forwarder';
+// command runs, so those that attach later are seen), log lines above the prompt.
+import type { Hal } from '../../hal/hal';
+import type { LiveConfig } from '../config/live';
+import type { DhcpService } from '../dhcp/service';
+import type { Log } from '../log';
+import type { NapptAttachment } from '../nappt/boot';
+import type { Reactor } from '../reactor';
+import type { RouterNatAttachment } from '../router/attach';
+import type { Stack } from '../stack/types';
+import type { Store } from '../store/types';
+import type { TftpServer } from '../tftp/server';
 import type { WanAddressing } from '../wan/types';
 import { createConsole, type RouterConsole } from './console';
 import type { ConsoleRouter, NatView } from './router';
 import { dhcpView, natView, wanView } from './views';
 import { tftpView } from './tftpView';
-import { applyLiveChanges } from '../config/apply';
-import { isRouterNat } from '../router/attach';
-import type { RouterNatAttachment } from '../router/attach';
 import { kernelNatView } from './kernel-nat-view';
 
-/** The forwarder, whether the slot holds it directly or an attachment ({ forwarder, wan }). */
-export function forwarderOf(slot: unknown): NapptForwarder | undefined {
-  if (slot instanceof NapptForwarder) return slot;
-  const inner = (slot as { forwarder?: unknown } | undefined)?.forwarder;
-  return inner instanceof NapptForwarder ? inner : undefined;
-}
-
-function isWan(value: unknown): value is WanAddressing {
-  return typeof value === 'object' && value !== null && typeof (value as WanAddressing).publicAddress === 'function' && typeof (value as WanAddressing).state === 'function';
+/**
+ * What the console reads. Services fill in while boot goes on, so the console reads these fields
+ * when a command runs, never once at attach.
+ */
+export interface ConsoleParts {
+  readonly hal: Hal;
+  readonly reactor: Pick<Reactor, 'add' | 'reschedule' | 'counters'>;
+  readonly stack: Stack;
+  readonly log: Log;
+  /** Boot replaces the LiveConfig when it loads the saved one. */
+  readonly config: LiveConfig;
+  readonly configOrigin: string;
+  readonly store: Store | undefined;
+  readonly dhcp: DhcpService | undefined;
+  readonly tftp: TftpServer | undefined;
+  /** Ports mode: the forwarder; router mode: the kernel's NAT table. */
+  readonly nappt: NapptAttachment | RouterNatAttachment | undefined;
+  readonly wan: WanAddressing | undefined;
 }
 
 /** One view per attachment: it keeps the last counters read and the `clear counters` baseline. */
@@ -36,9 +48,8 @@ function kernelViewOf(slot: RouterNatAttachment): NatView {
   return view;
 }
 
-export function consoleRouterOf(firmware: Firmware, firmwareVersion: string): ConsoleRouter {
-  const { hal, reactor, stack } = firmware;
-  const slots = firmware as unknown as Record<string, unknown>;
+export function consoleRouterOf(parts: ConsoleParts, firmwareVersion: string): ConsoleRouter {
+  const { hal, reactor, stack } = parts;
   return {
     firmwareVersion,
     board: hal.board,
@@ -48,49 +59,45 @@ export function consoleRouterOf(firmware: Firmware, firmwareVersion: string): Co
     randomFill: (into) => hal.randomFill(into),
     reboot: () => hal.reboot(),
     pause: () => new Promise<void>((resolve) => hal.setTimer(0, resolve)),
-    // Boot may replace the LiveConfig when it loads the saved one: always read the current slot.
     get config() {
-      return firmware.config;
+      return parts.config;
     },
     stack,
     get store() {
-      return firmware.store;
+      return parts.store;
     },
     get leases() {
-      return firmware.dhcp instanceof DhcpService ? firmware.dhcp.server : undefined;
+      return parts.dhcp?.server;
     },
     get dhcp() {
-      return firmware.dhcp instanceof DhcpService ? dhcpView(firmware.dhcp) : undefined;
+      return parts.dhcp ? dhcpView(parts.dhcp) : undefined;
     },
     get tftp() {
-      return firmware.tftp instanceof TftpServer ? tftpView(firmware.tftp, () => hal.now(), () => stack.address('lan')?.ip) : undefined;
+      return parts.tftp ? tftpView(parts.tftp, () => hal.now(), () => stack.address('lan')?.ip) : undefined;
     },
     get nat() {
-      const slot = firmware.nappt;
-      if (isRouterNat(slot)) return kernelViewOf(slot);
-      const forwarder = forwarderOf(slot);
-      return forwarder ? natView(forwarder) : undefined;
+      const slot = parts.nappt;
+      if (slot === undefined) return undefined;
+      return slot.kind === 'router-mode' ? kernelViewOf(slot) : natView(slot.forwarder);
     },
     get wan() {
-      const wan = isWan(slots.wan) ? slots.wan : (firmware.nappt as { wan?: unknown } | undefined)?.wan;
-      return isWan(wan) ? wanView(wan) : undefined;
+      return parts.wan ? wanView(parts.wan) : undefined;
     },
-    log: { entries: (level) => firmware.log.entries(level), setConsoleLevel: (level) => firmware.log.setConsoleLevel(level) },
+    log: { entries: (level) => parts.log.entries(level), setConsoleLevel: (level) => parts.log.setConsoleLevel(level) },
     extraCounters: () => reactor.counters(),
     get configOrigin() {
-      return (firmware as { configOrigin?: string }).configOrigin;
+      return parts.configOrigin;
     },
   };
 }
 
 /** Start the console on the HAL serial port. Log lines from now on are printed above the prompt. */
-export function attachConsole(firmware: Firmware, firmwareVersion: string): RouterConsole {
-  const { hal, log, reactor } = firmware;
-  const router = consoleRouterOf(firmware, firmwareVersion);
+export function attachConsole(parts: ConsoleParts, firmwareVersion: string): RouterConsole {
+  const { hal, log, reactor } = parts;
+  const router = consoleRouterOf(parts, firmwareVersion);
   const routerConsole = createConsole(router, hal.console, () => reactor.reschedule());
   reactor.add(routerConsole.session);
   log.setSink((line) => routerConsole.session.notify(line.replace(/\r?\n$/, '')));
-  applyLiveChanges(firmware);
   routerConsole.session.start(hal.now());
   return routerConsole;
 }

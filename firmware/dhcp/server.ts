@@ -2,6 +2,7 @@
 // dispatch(now) return what to send, probe or persist; it never reads a clock or does I/O.
 // (receive is the design's process(): the engine-neutrality check reads `process(` as Node's global.)
 // Admission picks phone or guest, the pool gives an address, the allocator a port block.
+// Over 400 lines: not yet split into handlers, pool, lease table, journal, probe (issue 11).
 import type { PortName } from '../../hal/hal';
 import { ipToString, parseIp, prefixMask, sameSubnet } from '../util/ipv4';
 import { macToString, parseMac } from '../util/mac';

@@ -1,76 +1,77 @@
-// Boot wiring for the WAN side and the forwarder: builds the Wan (static or DHCP client) and the
-// NapptForwarder from the running configuration, connects them (a new public address reaches the
-// forwarder at once), attaches the forwarder to the stack and the WAN port, adds both to the reactor.
-import type { Firmware } from '../main';
+// Boot wiring for the forwarder (ports mode): builds the NapptForwarder from the running
+// configuration, follows the WAN side's address (a new public address reaches the forwarder at
+// once), attaches it to the stack and the WAN port and adds it to the reactor. NAPPT owns the
+// nat.* keys: live ones apply here; the pool and the WAN MTU are read at boot only.
+import type { Port } from '../../hal/hal';
+import type { LogLines, ReactorSlot } from '../boot-deps';
+import type { LiveConfig } from '../config/live';
+import { settingsOf } from '../config/model';
 import type { LeaseDirectory } from '../dhcp/types';
-import { settingsOf } from '../config';
-import { Wan, type WanAddressing, type WanConfig } from '../wan';
+import type { Stack } from '../stack/types';
+import type { WanAddressing, WanState } from '../wan/types';
+import type { Wan } from '../wan/wan';
 import { NapptForwarder } from './forwarder';
 import { attachForwarder } from './attach';
-import { NO_LEASES } from '../dhcp/no-leases';
 
 export interface NapptAttachment {
+  readonly kind: 'ports';
   readonly forwarder: NapptForwarder;
-  /** The public address for the console and TFTP templates: publicAddress() + subscribe(). */
+  /** The WAN side the forwarder follows: publicAddress() + subscribe() for the console and TFTP. */
   readonly wan: WanAddressing & Wan;
   readonly detach: () => void;
 }
 
-export function attachNappt(firmware: Firmware): NapptAttachment {
-  const { hal, stack, reactor, log } = firmware;
-  const settings = settingsOf(firmware.config.current);
-  const leases = (firmware.dhcp as { server?: LeaseDirectory } | undefined)?.server ?? NO_LEASES;
+export interface NapptAttachDeps {
+  readonly stack: Stack;
+  readonly log: LogLines;
+  readonly reactor: ReactorSlot;
+  readonly config: LiveConfig;
+  readonly now: () => number;
+  /** DHCP's lease table (phones and their blocks), or an empty one when DHCP is not running. */
+  readonly leases: LeaseDirectory;
+  readonly wan: Wan;
+  /** The ports' MACs, and the WAN port itself: the forwarder looks first at frames for the public address. */
+  readonly ports: { readonly lan: Pick<Port, 'mac'>; readonly wan: Port };
+}
+
+export function attachNappt(deps: NapptAttachDeps): NapptAttachment {
+  const { stack, reactor, log, config, wan } = deps;
   const forwarder = new NapptForwarder({
     stack,
-    leases,
-    now: () => hal.now(),
-    config: settings.nat,
+    leases: deps.leases,
+    now: deps.now,
+    config: settingsOf(config.current).nat,
     log: (line) => log.info('nappt', line),
-    macs: { lan: hal.ports.lan.mac, wan: hal.ports.wan.mac },
+    macs: { lan: deps.ports.lan.mac, wan: deps.ports.wan.mac },
   });
-  const wanConfig: WanConfig =
-    settings.wan.mode === 'static'
-      ? { mode: 'static', address: settings.wan.address, prefixLength: settings.wan.prefixLength, gateway: settings.wan.gateway }
-      : { mode: 'dhcp', hostname: settings.hostname };
-  const word = new Uint8Array(4);
-  const wan = new Wan({
-    stack,
-    mac: hal.ports.wan.mac,
-    config: wanConfig,
-    random: () => {
-      hal.randomFill(word);
-      return ((word[0] << 24) | (word[1] << 16) | (word[2] << 8) | word[3]) >>> 0;
-    },
-    now: () => hal.now(),
-    log: (line) => log.info('wan', line),
-    onPollChange: () => reactor.reschedule(),
-  });
-  const unsubscribe = wan.subscribe((state) => {
+  const follow = (state: WanState | undefined): void => {
     forwarder.setWan(state === undefined ? undefined : { address: state.address, prefixLength: state.prefixLength, gateway: state.gateway });
+  };
+  // The WAN may already have its address (a static one is applied at boot, before NAPPT attaches).
+  follow(wan.state());
+  const unsubscribe = wan.subscribe((state) => {
+    follow(state);
     reactor.reschedule();
   });
   // `nat.*` keys apply live; the pool and the WAN MTU wait for a reload (schema: apply 'reload').
-  const unwatch = firmware.config.subscribe((config, changed) => {
+  const unwatch = config.subscribe((current, changed) => {
     if (!changed.some((key) => key.startsWith('nat.'))) return;
     const running = forwarder.currentConfig();
-    const errors = forwarder.setConfig({ ...settingsOf(config).nat, pool: running.pool, wanMtu: running.wanMtu });
+    const errors = forwarder.setConfig({ ...settingsOf(current).nat, pool: running.pool, wanMtu: running.wanMtu });
     for (const error of errors) log.warn('nappt', `configuration not applied: ${error}`);
   });
-  const detachHook = attachForwarder(hal.ports.wan, stack, forwarder);
+  const detachHook = attachForwarder(deps.ports.wan, stack, forwarder);
   reactor.add(forwarder);
-  reactor.add(wan);
-  wan.start(hal.now());
   return {
+    kind: 'ports',
     forwarder,
     wan,
     detach: () => {
       unsubscribe();
       unwatch();
       detachHook();
-      wan.stop();
       forwarder.close();
       reactor.remove(forwarder);
-      reactor.remove(wan);
     },
   };
 }

@@ -1,6 +1,7 @@
 // The NAPPT forwarder: the stack's forward hook for every transit frame. Phones keep their ports
 // (only the address changes, no per-flow state); everything else goes through ordinary NAPT.
 // Frames are translated in place with incremental checksums; nothing allocates per packet.
+// Over 400 lines: the per-packet hot path, kept whole for the data-plane issue that reshapes it.
 import type { PortName } from '../../hal/hal';
 import type { LeaseDirectory, LeaseEvent } from '../dhcp/types';
 import type { ForwardHook, Stack } from '../stack/types';

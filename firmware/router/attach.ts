@@ -1,11 +1,13 @@
 // Boot wiring for router mode (board forwarding "kernel"): the WAN address comes from the kernel,
 // and the NAT programmer keeps the kernel's table in step with leases, addresses and nat.* settings.
 // DHCP holds each ACK until the table that routes the phone's block is in the kernel.
-import type { KernelNet } from '../../hal/hal';
-import type { Firmware } from '../main';
-import { settingsOf } from '../config';
+import type { BoardInfo, KernelNet } from '../../hal/hal';
+import type { LogLines } from '../boot-deps';
+import type { LiveConfig } from '../config/live';
+import { settingsOf } from '../config/model';
+import type { RouterStack } from '../stack/stack';
 import { ipToString } from '../util/ipv4';
-import { DhcpService } from '../dhcp/service';
+import type { DhcpService } from '../dhcp/service';
 import type { LeaseDirectory } from '../dhcp/types';
 import { KernelWan } from './kernel-wan';
 import { NatProgrammer } from './nat-programmer';
@@ -24,12 +26,21 @@ export function isRouterNat(slot: unknown): slot is RouterNatAttachment {
   return typeof slot === 'object' && slot !== null && (slot as RouterNatAttachment).kind === 'router-mode';
 }
 
-export function attachRouterNat(firmware: Firmware, net: KernelNet): RouterNatAttachment {
-  const { hal, log, stack } = firmware;
-  const dhcp = firmware.dhcp instanceof DhcpService ? firmware.dhcp : undefined;
+export interface RouterNatDeps {
+  readonly stack: Pick<RouterStack, 'address'>;
+  readonly log: LogLines;
+  readonly config: LiveConfig;
+  readonly now: () => number;
+  /** The flowtable offload the board's SoC supports (board.offload). */
+  readonly offload: BoardInfo['offload'];
+  readonly dhcp: DhcpService | undefined;
+}
+
+export function attachRouterNat(deps: RouterNatDeps, net: KernelNet): RouterNatAttachment {
+  const { log, stack, dhcp } = deps;
   const leases = dhcp?.server ?? NO_LEASES;
   const wan = new KernelWan(net);
-  const boot = settingsOf(firmware.config.current).nat;
+  const boot = settingsOf(deps.config.current).nat;
   const programmer = new NatProgrammer(
     {
       net,
@@ -39,8 +50,8 @@ export function attachRouterNat(firmware: Firmware, net: KernelNet): RouterNatAt
         const state = wan.state();
         return state === undefined ? undefined : { ip: state.address, prefixLength: state.prefixLength };
       },
-      offload: hal.board.offload,
-      now: () => hal.now(),
+      offload: deps.offload,
+      now: deps.now,
       log: { info: (text) => log.info('nat', text), error: (text) => log.error('nat', text) },
     },
     boot,
@@ -59,7 +70,7 @@ export function attachRouterNat(firmware: Firmware, net: KernelNet): RouterNatAt
   };
   const unsubscribeLeases = leases.subscribe(() => programmer.update());
   // nat.* keys apply live; the pool and the WAN MTU are reload-only (schema apply 'reload').
-  const unwatch = firmware.config.subscribe((config, changed) => {
+  const unwatch = deps.config.subscribe((config, changed) => {
     if (!changed.some((key) => key.startsWith('nat.'))) return;
     const running = programmer.currentPolicy();
     programmer.setPolicy({ ...settingsOf(config).nat, pool: running.pool, wanMtu: running.wanMtu });

@@ -7,8 +7,26 @@ import type { Loc } from './catalog';
 import { entryKey } from './catalog';
 import { BLOCK_HEADER_SIZE, RECORD_HEADER_SIZE, RecordType, parseCommitPayload, parseTombstonePayload } from './format';
 import type { RecordHeader } from './format';
-import type { FlashStore } from './store';
+import type { Flash } from '../../hal/hal';
+import type { BlockTable } from './blocks';
+import type { Entry, Version } from './catalog';
+import type { Lane } from './lane';
+import type { LogHead } from './log';
 import { walkRecords } from './walk';
+
+/** The parts of the store the collector works on (the FlashStore, which owns the collector). */
+export interface CollectedStore {
+  readonly flash: Flash;
+  readonly lane: Lane;
+  readonly head: LogHead;
+  readonly table: BlockTable;
+  readonly entries: Map<string, Entry>;
+  readonly versions: Map<number, Version>;
+  readonly reserve: number;
+  readonly wearThreshold: number;
+  readonly lowWater: number;
+  readonly pageSize: number;
+}
 
 interface VictimRecord {
   readonly header: RecordHeader;
@@ -38,7 +56,7 @@ export class Collector {
   private job: Job | undefined;
   private waiters: Array<() => void> = [];
 
-  constructor(private readonly store: FlashStore) {}
+  constructor(private readonly store: CollectedStore) {}
 
   /** Background work worth doing now. */
   wanted(): boolean {

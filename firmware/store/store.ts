@@ -2,6 +2,8 @@
 // record; keyed records (config, lease database) replaced atomically the same way; removals as
 // tombstones. One log head, one lane serializing log work, background garbage collection that does
 // one flash operation per step. See FORMAT.md (bytes on flash) and DESIGN.md (why).
+// Over 400 lines: the store's public operations share one lane, one head and one space account;
+// split apart they would each need the others' private state (format, mount and GC are apart).
 import type { Flash } from '../../hal/hal';
 import { SysError } from '../../hal/hal';
 import { sha256 } from '@noble/hashes/sha2.js';

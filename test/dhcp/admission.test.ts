@@ -3,9 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { admit, compileClasses } from '../../firmware/dhcp/admission';
-import {
-  PHONE_CLASSES, parseMacPattern, parseVendorPattern, validateDhcpConfig, DEFAULT_DHCP_CONFIG, type PhoneClass,
-} from '../../firmware/dhcp/config';
+import { parseMacPattern, parseVendorPattern, validateDhcpConfig, type PhoneClass } from '../../firmware/dhcp/config';
+import { DEFAULT_DHCP_CONFIG, PHONE_CLASSES } from '../../firmware/dhcp/defaults';
 import { MessageType } from '../../firmware/wire/dhcp';
 import { Harness, testConfig } from './harness';
 import { TestClient, macOf, polycomVendorClass } from './client';

@@ -1,7 +1,8 @@
 // Drives the pure DhcpServer like a script: send this at t, get exactly these outputs. Probes and
 // flash writes are answered by the harness (clean / durable) unless a test takes them over.
 import { DhcpServer, type DhcpOutput } from '../../firmware/dhcp/server';
-import { DEFAULT_DHCP_CONFIG, PHONE_CLASSES, type DhcpConfig, type PhoneClass } from '../../firmware/dhcp/config';
+import type { DhcpConfig, PhoneClass } from '../../firmware/dhcp/config';
+import { DEFAULT_DHCP_CONFIG, PHONE_CLASSES } from '../../firmware/dhcp/defaults';
 import { parseIp } from '../../firmware/util/ipv4';
 import { readReply, type Reply } from './client';
 

@@ -5,17 +5,24 @@ import { createStack } from '../../firmware/stack';
 import { Reactor } from '../../firmware/reactor';
 import { Log } from '../../firmware/log';
 import { mountStore, type FlashStore } from '../../firmware/store';
-import { DhcpService } from '../../firmware/dhcp/service';
-import { DEFAULT_DHCP_CONFIG, type DhcpConfig } from '../../firmware/dhcp/config';
+import type { DhcpService } from '../../firmware/dhcp/service';
+import { attachDhcp } from '../../firmware/dhcp/attach';
+import { DEFAULT_CONFIG, LiveConfig, withValue, type RouterConfig } from '../../firmware/config';
 import { parseIp } from '../../firmware/util/ipv4';
 
 export const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-export const SIM_CONFIG: DhcpConfig = {
-  ...DEFAULT_DHCP_CONFIG,
-  pool: { first: '10.1.1.1', last: '10.1.1.250' },
-  guestPool: { first: '10.1.2.1', last: '10.1.2.100' },
-};
+const ip = (text: string) => parseIp(text) as number;
+
+/** The router's configuration in simulation runs: LAN 10.1.0.1/16, phones from 10.1.1.1, guests from 10.1.2.1. */
+export const SIM_ROUTER_CONFIG: RouterConfig = [
+  ['lan.address', ip('10.1.0.1')],
+  ['lan.prefix', 16],
+  ['dhcp.pool-start', ip('10.1.1.1')],
+  ['dhcp.pool-end', ip('10.1.1.250')],
+  ['dhcp.guest-pool-start', ip('10.1.2.1')],
+  ['dhcp.guest-pool-end', ip('10.1.2.100')],
+].reduce((config, [key, value]) => withValue(config, key as string, value as number), DEFAULT_CONFIG);
 
 export interface Router {
   readonly hal: Hal;
@@ -26,19 +33,19 @@ export interface Router {
   readonly ready: Promise<void>;
 }
 
-export function routerFirmware(hal: Hal, config: DhcpConfig = SIM_CONFIG): Router {
+/** The DHCP part of main.ts's boot, through the same attachDhcp, with its log lines kept. */
+export function routerFirmware(hal: Hal, config: RouterConfig = SIM_ROUTER_CONFIG): Router {
   const lines: string[] = [];
   const log = new Log(hal, undefined);
   const stack = createStack(hal);
   const reactor = new Reactor(hal);
   reactor.add(stack);
   stack.onPollChange = () => reactor.reschedule();
-  stack.setAddress('lan', { ip: parseIp('10.1.0.1')!, prefixLength: 16 });
+  stack.setAddress('lan', { ip: ip('10.1.0.1'), prefixLength: 16 });
   const router: Router = { hal, log, lines, service: undefined, store: undefined, ready: Promise.resolve() };
-  const random = new Uint8Array(4);
   (router as { ready: Promise<void> }).ready = mountStore(hal.flash, { now: () => hal.now(), wallClock: () => hal.wallClock() }).then(async (store) => {
     router.store = store;
-    const service = new DhcpService(config, {
+    router.service = await attachDhcp({
       stack,
       store,
       log: {
@@ -46,18 +53,12 @@ export function routerFirmware(hal: Hal, config: DhcpConfig = SIM_CONFIG): Route
         warn: (_s, text) => lines.push(`warn ${text}`),
         error: (_s, text) => lines.push(`error ${text}`),
       },
+      reactor,
+      config: new LiveConfig(config),
       now: () => hal.now(),
+      randomFill: (into) => hal.randomFill(into),
       lanMac: hal.ports.lan.mac,
-      randomU32: () => {
-        hal.randomFill(random);
-        return ((random[0] << 24) | (random[1] << 16) | (random[2] << 8) | random[3]) >>> 0;
-      },
-      reschedule: () => reactor.reschedule(),
     });
-    router.service = service;
-    reactor.add(service);
-    await service.start();
   });
   return router;
 }
-

@@ -6,12 +6,14 @@
 //     renewed at T1 for 24 virtual hours; bytes appended and blocks erased, per day.
 // Usage: node --expose-gc --import tsx tools/bench/dhcp.ts [--clients N] [--runs R] [--hours H]
 import { DhcpServer, type DhcpOutput } from '../../firmware/dhcp/server';
-import { DEFAULT_DHCP_CONFIG, type DhcpConfig } from '../../firmware/dhcp/config';
+import type { DhcpConfig } from '../../firmware/dhcp/config';
+import { DEFAULT_DHCP_CONFIG } from '../../firmware/dhcp/defaults';
 import { parseIp } from '../../firmware/util/ipv4';
 import { BOOTREQUEST, MessageType, Opt, emitDhcp, parseDhcp, isDhcpError, type DhcpOption } from '../../firmware/wire/dhcp';
 import { u32Value } from '../../firmware/wire/dhcp-options';
 import { Testbed } from '../../hal/sim/testbed';
-import { routerFirmware, tick, SIM_CONFIG, type Router } from '../../test/dhcp/sim-router';
+import { routerFirmware, tick, SIM_ROUTER_CONFIG, type Router } from '../../test/dhcp/sim-router';
+import { withValue } from '../../firmware/config';
 import { SimPhone } from '../../test/dhcp/sim-phone';
 import { macOf } from '../../test/dhcp/client';
 import { median, numberOption } from './cli';
@@ -116,7 +118,7 @@ async function flashWear(hours: number): Promise<void> {
   const bed = new Testbed<Router>({ seed: 3 });
   let router!: Router;
   bed.board.onBoot = (firmware) => (router = firmware);
-  bed.start((hal) => routerFirmware(hal, { ...SIM_CONFIG, leaseTime: 3600 }));
+  bed.start((hal) => routerFirmware(hal, withValue(SIM_ROUTER_CONFIG, 'dhcp.lease-time', 3600)));
   await bed.runAsync(5000, tick);
   const rng = bed.board.rng.fork();
   const phones = Array.from({ length: 200 }, (_, i) => {

@@ -220,7 +220,7 @@ export class TestRouter {
 
   /** Starts a process in a namespace; it is killed by PID at down(). */
   spawnIn(ns: string, argv: readonly string[]): ChildProcess {
-    const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.children.push(child);
     return child;
   }
@@ -251,6 +251,11 @@ export class TestRouter {
     return runAsync(this.pc.ns, [...this.sshArgs(), command], timeoutMs);
   }
 
+  /** Runs a command on the WAN host; its output. */
+  async wanHost(argv: readonly string[], timeoutMs = 10_000): Promise<string> {
+    return (await runAsync(this.wanNs, argv, timeoutMs)).stdout;
+  }
+
   /** PIDs of dropbear's per-connection children (what a cut SSH link ends). */
   sshSessions(): number[] {
     const main = this.dropbear?.pid;
@@ -259,7 +264,8 @@ export class TestRouter {
       const found = run(undefined, ['pgrep', '-P', String(pid)]).stdout.split('\n').filter(Boolean).map(Number);
       return found.flatMap((p) => [p, ...descendants(p)]);
     };
-    return descendants(main).filter((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'dropbear');
+    const comm = (pid: number): string => { try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return ''; } };
+    return descendants(main).filter((pid) => comm(pid) === 'dropbear');
   }
 
   /**

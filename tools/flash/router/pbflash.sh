@@ -18,7 +18,8 @@ PKG=plugboard
 
 say() { echo "$*" 2>/dev/null; }
 step() { say "STEP $*"; echo "== $*" >>"$log"; }
-fail() { say "ERROR $*"; echo "ERROR $*" >>"$log"; rollback; say "ROLLEDBACK"; exit 1; }
+# Signals are ignored from here on: a write to a cut link must not re-enter fail.
+fail() { trap '' HUP PIPE TERM INT; say "ERROR $*"; echo "ERROR $*" >>"$log"; rollback; say "ROLLEDBACK"; exit 1; }
 quiet() { "$@" >>"$log" 2>&1; }
 
 journal() { echo "$1 $2" >>"$manifest" || fail "cannot write the journal (overlay full?)"; }
@@ -184,7 +185,7 @@ uninstall() {
 # dnsmasq's own guard (package/network/services/dnsmasq/files/dnsmasq.init): one DHCPDISCOVER
 # from the router's side of the LAN; any answer means another server is there.
 probe() {
-	if udhcpc -n -q -s /bin/true -t 2 -T 2 -i "$1" >/dev/null 2>&1; then say "DHCP-SERVER-FOUND"; else say "NO-DHCP-SERVER"; fi
+	if udhcpc -n -q -s /bin/true -t 1 -T 3 -i "$1" >/dev/null 2>&1; then say "DHCP-SERVER-FOUND"; else say "NO-DHCP-SERVER"; fi
 }
 
 case "$1" in
