@@ -124,10 +124,17 @@ drive() { # action
 }
 
 status_query() {
-  local out
-  out=$("${ssh_cmd[@]}" "/etc/init.d/plugboard status; plugboard-console -c 'show version' 2" </dev/null 2>&1)
-  if grep -q '^running' <<<"$out" && grep -q 'Plugboard' <<<"$out"; then
-    echo "      $(grep -m1 'Plugboard' <<<"$out" | tr -d '\r')"
+  local out try
+  # The console answers once the firmware has booted (mounting a fresh store takes seconds):
+  # ask again for up to about half a minute.
+  for try in 1 2 3 4 5 6 7 8 9 10 11 12; do
+    out=$("${ssh_cmd[@]}" "/etc/init.d/plugboard status; plugboard-console -c 'show version' 2" </dev/null 2>&1)
+    grep -q '^Plugboard firmware' <<<"$out" && break
+    grep -q '^running' <<<"$out" || break
+  done
+  # The answer to show version, not a log line the console replays on attach.
+  if grep -q '^running' <<<"$out" && grep -q '^Plugboard firmware' <<<"$out"; then
+    echo "      $(grep -m1 '^Plugboard firmware' <<<"$out" | tr -d '\r'), $(grep -m1 '^Board ' <<<"$out" | tr -d '\r')"
     return 0
   fi
   echo "      the service did not answer: $(tr -d '\r' <<<"$out" | tail -n 5 | tr '\n' ' ')" >&2

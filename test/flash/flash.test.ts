@@ -64,7 +64,7 @@ test('flash.sh installs on the test router: the phone gets its lease, block and 
     const installed = flash(router, '--board', 'x86-64-generic');
     assert.is(installed.status, 0, installed.out);
     for (let i = 1; i <= 8; i++) assert.match(installed.out, new RegExp(`\\[${i}/8\\]`));
-    assert.match(installed.out, /Plugboard 0\.1\.0 on board x86-64-generic/, 'the status query reached the console');
+    assert.match(installed.out, /Plugboard firmware 0\.1\.0, Board x86-64-generic/, 'the status query had its answer from the console');
     assert.match((await router.ssh('opkg list-installed')).stdout, /^plugboard - 0\.1\.0-1$/m);
     assert.is((await router.ssh('uci get dhcp.lan.ignore')).stdout.trim(), '1', "dnsmasq's DHCP off on the LAN");
     assert.is((await router.ssh('uci -q get dhcp.@dnsmasq[0].port; echo $?')).stdout.trim(), '1', 'its DNS untouched (no port 0)');
@@ -105,6 +105,22 @@ test('flash.sh installs on the test router: the phone gets its lease, block and 
     assert.is(seen, `${WAN_ADDRESS} ${port}`, 'the WAN host saw the public address and the phone\'s port');
     assert.match((await router.ssh("plugboard-console -c 'show phones' 2")).stdout, new RegExp(lease.ip.replace(/\./g, '\\.')));
     if (reflector.pid) process.kill(reflector.pid, 'SIGTERM');
+
+    // The serial login line's program on a terminal (socat gives it a pty, as the serial line is):
+    // Plugboard's console first, then Ctrl-] and the OpenWrt shell.
+    const serial = router.spawnIn(router.routerNs, ['socat', '-', `EXEC:chroot ${router.root} /usr/sbin/plugboard-console --serial,pty,setsid,ctty,stderr`]);
+    let screen = '';
+    serial.stdout?.setEncoding('utf8');
+    serial.stdout?.on('data', (t: string) => (screen += t));
+    const serialIn = serial.stdin;
+    await until('the console banner', () => /Ctrl-\] leaves to the OpenWrt shell/.test(screen), 10_000);
+    serialIn?.write('show version\r');
+    await until("Plugboard's answer on the serial line", () => /Plugboard firmware 0\.1\.0/.test(screen.slice(screen.indexOf('show version'))), 10_000);
+    serialIn?.write('\x1d');
+    await pause(500);
+    serialIn?.write('echo OPENWRT-SHELL-$((20+22))\n');
+    await until('the OpenWrt shell after Ctrl-]', () => screen.includes('OPENWRT-SHELL-42'), 10_000);
+    serialIn?.write('exit\n');
 
     const removed = flash(router, '--uninstall');
     assert.is(removed.status, 0, removed.out);
