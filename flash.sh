@@ -38,9 +38,11 @@ done
 [[ $port =~ ^[0-9]+$ ]] || { echo "flash.sh: --port must be a number" >&2; exit 2; }
 [[ -z $identity || -r $identity ]] || { echo "flash.sh: cannot read identity file $identity" >&2; exit 2; }
 
-ssh_cmd=(ssh -p "$port" -o BatchMode=yes -o ConnectTimeout=10 -o ServerAliveInterval=5 -o ServerAliveCountMax=3)
+# ssh takes the first value given for an option, so --ssh-option comes before the defaults. A
+# router met for the first time has its host key recorded (accept-new); a changed key is refused.
+ssh_cmd=(ssh -p "$port" "${ssh_extra[@]}" -o BatchMode=yes -o ConnectTimeout=10 -o ServerAliveInterval=5 -o ServerAliveCountMax=3 -o StrictHostKeyChecking=accept-new)
 [[ -n $identity ]] && ssh_cmd+=(-i "$identity")
-ssh_cmd+=("${ssh_extra[@]}" "root@$host")
+ssh_cmd+=("root@$host")
 
 total=8; ((uninstall)) && total=3
 n=0
