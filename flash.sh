@@ -124,10 +124,17 @@ drive() { # action
 }
 
 status_query() {
-  local out
-  out=$("${ssh_cmd[@]}" "/etc/init.d/plugboard status; plugboard-console -c 'show version' 2" </dev/null 2>&1)
-  if grep -q '^running' <<<"$out" && grep -q 'Plugboard' <<<"$out"; then
-    echo "      $(grep -m1 'Plugboard' <<<"$out" | tr -d '\r')"
+  local out try
+  # The console answers once the firmware has booted (mounting a fresh store takes seconds):
+  # ask again for up to about half a minute.
+  for try in 1 2 3 4 5 6 7 8 9 10 11 12; do
+    out=$("${ssh_cmd[@]}" "/etc/init.d/plugboard status; plugboard-console -c 'show version' 2" </dev/null 2>&1)
+    grep -q '^Plugboard firmware' <<<"$out" && break
+    grep -q '^running' <<<"$out" || break
+  done
+  # The answer to show version, not a log line the console replays on attach.
+  if grep -q '^running' <<<"$out" && grep -q '^Plugboard firmware' <<<"$out"; then
+    echo "      $(grep -m1 '^Plugboard firmware' <<<"$out" | tr -d '\r'), $(grep -m1 '^Board ' <<<"$out" | tr -d '\r')"
     return 0
   fi
   echo "      the service did not answer: $(tr -d '\r' <<<"$out" | tail -n 5 | tr '\n' ' ')" >&2
@@ -145,7 +152,9 @@ if ((uninstall)); then
   exit 0
 fi
 
+# A shipped board's name, or the path of a board file of one's own.
 board_file=$repo/board/$board.json
+[[ $board == *.json && -f $board ]] && board_file=$(cd "$(dirname "$board")" && pwd)/$(basename "$board")
 [[ -f $board_file ]] || { echo "flash.sh: no board '$board'" >&2; usage; }
 info=$(node "$repo/tools/flash/board-info.mjs" "$board_file") || exit 2
 eval "$info"
@@ -155,8 +164,8 @@ run bash -c "cd $(printf %q "$repo") && npm run --silent build >/dev/null" || di
 step "building the $BOARD_ARCH runtime (hal/native/build.sh)"
 run bash "$repo/hal/native/build.sh" --arch "$BOARD_ARCH" >/dev/null || die "the runtime did not build"
 step "packing plugboard for $BOARD_NAME ($PKG_ARCH .ipk)"
-if ((dry)); then run bash "$repo/tools/flash/build-ipk.sh" --board "$board" --out "$work"; ipk=$work/plugboard.ipk
-else ipk=$(bash "$repo/tools/flash/build-ipk.sh" --board "$board" --out "$work") || die "packing failed"; echo "      $(basename "$ipk"), $(( $(wc -c <"$ipk") / 1024 )) KiB"; fi
+if ((dry)); then run bash "$repo/tools/flash/build-ipk.sh" --board "$board_file" --out "$work"; ipk=$work/plugboard.ipk
+else ipk=$(bash "$repo/tools/flash/build-ipk.sh" --board "$board_file" --out "$work") || die "packing failed"; echo "      $(basename "$ipk"), $(( $(wc -c <"$ipk") / 1024 )) KiB"; fi
 check_router
 
 lan_net=lan

@@ -14,6 +14,12 @@ export interface ReactorOptions {
  * such rounds in a row the reactor waits 1 ms between rounds so the rest of the system runs.
  */
 const SPIN_LIMIT = 64;
+/**
+ * A deadline this close ahead of now counts as due: a clock made by subtraction (time since boot)
+ * cannot always land on a deadline a few ULPs ahead, and a timer armed for it would fire "early"
+ * at the same instant for ever.
+ */
+const DUE_SLACK_MS = 0.001;
 
 export class Reactor {
   private readonly services: Service[] = [];
@@ -53,7 +59,7 @@ export class Reactor {
       return;
     }
     const now = this.hal.now();
-    let at = Math.max(wake, now);
+    let at = wake - now <= DUE_SLACK_MS ? now : wake;
     if (at <= now && this.spins >= SPIN_LIMIT) {
       at = now + 1;
       this.stats.throttled++;
@@ -94,7 +100,7 @@ export class Reactor {
       // A copy: a dispatch may add or remove services.
       for (const service of this.services.slice()) {
         const at = service.pollAt();
-        if (at === undefined || at > now) continue;
+        if (at === undefined || at - now > DUE_SLACK_MS) continue;
         this.stats.dispatches++;
         try {
           service.dispatch(now);
@@ -107,7 +113,7 @@ export class Reactor {
       this.dispatching = false;
     }
     const next = this.earliestPollAt();
-    this.spins = next !== undefined && next <= this.hal.now() ? this.spins + 1 : 0;
+    this.spins = next !== undefined && next - this.hal.now() <= DUE_SLACK_MS ? this.spins + 1 : 0;
     this.reschedule();
   }
 

@@ -64,7 +64,7 @@ test('flash.sh installs on the test router: the phone gets its lease, block and 
     const installed = flash(router, '--board', 'x86-64-generic');
     assert.is(installed.status, 0, installed.out);
     for (let i = 1; i <= 8; i++) assert.match(installed.out, new RegExp(`\\[${i}/8\\]`));
-    assert.match(installed.out, /Plugboard 0\.1\.0 on board x86-64-generic/, 'the status query reached the console');
+    assert.match(installed.out, /Plugboard firmware 0\.1\.0, Board x86-64-generic/, 'the status query had its answer from the console');
     assert.match((await router.ssh('opkg list-installed')).stdout, /^plugboard - 0\.1\.0-1$/m);
     assert.is((await router.ssh('uci get dhcp.lan.ignore')).stdout.trim(), '1', "dnsmasq's DHCP off on the LAN");
     assert.is((await router.ssh('uci -q get dhcp.@dnsmasq[0].port; echo $?')).stdout.trim(), '1', 'its DNS untouched (no port 0)');
@@ -105,6 +105,22 @@ test('flash.sh installs on the test router: the phone gets its lease, block and 
     assert.is(seen, `${WAN_ADDRESS} ${port}`, 'the WAN host saw the public address and the phone\'s port');
     assert.match((await router.ssh("plugboard-console -c 'show phones' 2")).stdout, new RegExp(lease.ip.replace(/\./g, '\\.')));
     if (reflector.pid) process.kill(reflector.pid, 'SIGTERM');
+
+    // The serial login line's program on a terminal (socat gives it a pty, as the serial line is):
+    // Plugboard's console first, then Ctrl-] and the OpenWrt shell.
+    const serial = router.spawnIn(router.routerNs, ['socat', '-', `EXEC:chroot ${router.root} /usr/sbin/plugboard-console --serial,pty,setsid,ctty,stderr`]);
+    let screen = '';
+    serial.stdout?.setEncoding('utf8');
+    serial.stdout?.on('data', (t: string) => (screen += t));
+    const serialIn = serial.stdin;
+    await until('the console banner', () => /Ctrl-\] leaves to the OpenWrt shell/.test(screen), 10_000);
+    serialIn?.write('show version\r');
+    await until("Plugboard's answer on the serial line", () => /Plugboard firmware 0\.1\.0/.test(screen.slice(screen.indexOf('show version'))), 10_000);
+    serialIn?.write('\x1d');
+    await pause(500);
+    serialIn?.write('echo OPENWRT-SHELL-$((20+22))\n');
+    await until('the OpenWrt shell after Ctrl-]', () => screen.includes('OPENWRT-SHELL-42'), 10_000);
+    serialIn?.write('exit\n');
 
     const removed = flash(router, '--uninstall');
     assert.is(removed.status, 0, removed.out);
@@ -179,6 +195,37 @@ test('flash.sh: the SSH link cut mid-install, or an overlay too full, leaves the
     assert.match(refused.out, /not enough space on the overlay/);
     assert.equal(differences(full, router.snapshot()), [], 'nothing changed on a full overlay');
     assert.match((await router.ssh('opkg list-installed')).stdout, /^firewall4 /m);
+  } finally {
+    router.down();
+  }
+});
+
+test('flash.sh in ports mode (a board file of one\'s own): the ports leave netifd\'s bridge and interfaces, dnsmasq ignores the LAN; --uninstall restores every byte', async () => {
+  if (why) { console.log(`  skipped: ${why}`); return; }
+  const router = await TestRouter.up();
+  try {
+    const board = JSON.parse(readFileSync(join(REPO, 'board/x86-64-generic.json'), 'utf8'));
+    board.name = 'x86-64-ports';
+    board.forwarding = 'ports';
+    delete board.offload;
+    delete board.sources.offload;
+    const file = join(router.dir, 'x86-64-ports.json');
+    writeFileSync(file, JSON.stringify(board, null, 2));
+    const before = router.snapshot();
+    const installed = flash(router, '--board', file);
+    assert.is(installed.status, 0, installed.out);
+    assert.match(installed.out, /ports mode: taking eth0 eth1 from netifd/);
+    const get = async (key: string): Promise<string> => (await router.ssh(`uci -q get ${key} || echo absent`)).stdout.trim();
+    assert.is(await get('network.@device[0].ports'), 'absent', 'eth0 left br-lan');
+    assert.is(await get('network.wan.proto'), 'none');
+    assert.is(await get('network.wan.auto'), '0');
+    assert.is(await get('network.wan6.proto'), 'none');
+    assert.is(await get('network.lan.proto'), 'static', 'the LAN interface itself stays');
+    assert.is(await get('dhcp.lan.ignore'), '1');
+    assert.match(readFileSync(join(router.root, 'tmp/log/network.actions'), 'utf8'), /reload/, 'netifd reloaded');
+    const removed = flash(router, '--uninstall');
+    assert.is(removed.status, 0, removed.out);
+    assert.equal(differences(before, router.snapshot()), [], 'every file byte-identical after --uninstall');
   } finally {
     router.down();
   }

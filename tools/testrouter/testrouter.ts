@@ -220,7 +220,7 @@ export class TestRouter {
 
   /** Starts a process in a namespace; it is killed by PID at down(). */
   spawnIn(ns: string, argv: readonly string[]): ChildProcess {
-    const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.children.push(child);
     return child;
   }
