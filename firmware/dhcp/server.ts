@@ -2,10 +2,10 @@
 // dispatch(now) return what to send, probe or persist; it never reads a clock or does I/O.
 // (receive is the design's process(): the engine-neutrality check reads `process(` as Node's global.)
 // Admission picks phone or guest, the pool gives an address, the allocator a port block.
-// Over 400 lines: the RFC 2131 handlers with the pool and lease table they share; the options,
-// the rogue-server probe, the lease journal, client identity and the types are apart.
-import { ipToString, parseIp, sameSubnet } from '../util/ipv4';
-import { macToString, parseMac } from '../util/mac';
+// Over 400 lines: the RFC 2131 handlers and the lease table they all change; the address pool,
+// options, rogue-server probe, lease journal, client identity and types are in their own files.
+import { ipToString, sameSubnet } from '../util/ipv4';
+import { macToString } from '../util/mac';
 import { TokenBucket } from '../util/token-bucket';
 import {
   BOOTREQUEST, FLAG_BROADCAST, MESSAGE_TYPE_NAMES, MessageType, Opt, chaddrOf, isDhcpError, parseDhcp, type DhcpMessage,
@@ -14,6 +14,7 @@ import { readU32Value } from '../wire/dhcp-options';
 import { admit, compileClasses, type CompiledClass } from './admission';
 import type { DhcpConfig, PhoneClass } from './config';
 import { offeredOptions, tftpServerOf } from './options';
+import { AddressPool } from './address-pool';
 import { RogueProbe } from './rogue-probe';
 import type { DhcpInput, DhcpNetwork, DhcpOutput, DhcpStatus, Lease, ReplyTarget } from './server-types';
 import { clientKeyOf, macKey, onePerMac } from './client-key';
@@ -47,19 +48,16 @@ interface HeldAck {
 export class DhcpServer implements LeaseDirectory {
   private config!: DhcpConfig;
   private classes: CompiledClass[] = [];
-  private pool = { first: 0, last: 0 };
-  private guestPool = { first: 0, last: 0 };
-  private reservationsByMac = new Map<string, number>();
-  private reservedIps = new Set<number>();
   private blocks!: PortBlockAllocator;
   private network: DhcpNetwork | undefined;
 
   private readonly byKey = new Map<string, Lease>();
   private readonly byIpMap = new Map<number, Lease>();
-  private readonly declined = new Map<number, number>();
-  private readonly knownAddresses = new Set<number>();
-  /** Per pool (keyed by its first address): every address below the cursor is known (used). */
-  private readonly freshCursor = new Map<number, number>();
+  private readonly addresses = new AddressPool({
+    holder: (ip) => this.byIpMap.get(ip),
+    probing: (ip) => this.probing.has(ip),
+    takeFrom: (lease) => this.takeAddressFrom(lease),
+  });
   private readonly probing = new Map<number, Parked>();
   private readonly buckets = new Map<string, TokenBucket>();
   private bucketLimits = { perMinute: 0, burst: 0 };
@@ -85,18 +83,7 @@ export class DhcpServer implements LeaseDirectory {
   configure(config: DhcpConfig): void {
     this.config = config;
     this.classes = compileClasses(config.classes);
-    this.pool = { first: parseIp(config.pool.first) ?? 0, last: parseIp(config.pool.last) ?? 0 };
-    this.guestPool = { first: parseIp(config.guestPool.first) ?? 0, last: parseIp(config.guestPool.last) ?? 0 };
-    this.reservationsByMac = new Map();
-    this.reservedIps = new Set();
-    for (const reservation of config.reservations) {
-      const mac = parseMac(reservation.mac);
-      const ip = parseIp(reservation.ip);
-      if (mac && ip !== undefined) {
-        this.reservationsByMac.set(macToString(mac), ip);
-        this.reservedIps.add(ip);
-      }
-    }
+    this.addresses.configure(config);
     if (!this.blocks) this.blocks = new PortBlockAllocator(config.reservedPorts, config.blockQuarantine * 1000);
     // Buckets hold their rates: new limits start every client afresh.
     if (this.bucketLimits.perMinute !== config.perMacPerMinute || this.bucketLimits.burst !== config.perMacBurst) {
@@ -279,77 +266,14 @@ export class DhcpServer implements LeaseDirectory {
       viVendorSpecific: message.options.get(Opt.VI_VENDOR_SPECIFIC),
     });
     if (result.admitted) return { phoneClass: result.phoneClass, known: true };
-    const reserved = this.reservationsByMac.has(macToString(mac));
+    const reserved = this.addresses.hasReservation(mac);
     return { phoneClass: undefined, known: reserved || this.config.unknownClients === 'guest', reason: result.reason };
   }
 
   // ---------------------------------------------------------------- addresses
 
-  private poolOf(phoneClass: PhoneClass | undefined): { first: number; last: number } {
-    return phoneClass ? this.pool : this.guestPool;
-  }
-
-  private inPool(ip: number, pool: { first: number; last: number }): boolean {
-    return ip >= pool.first && ip <= pool.last;
-  }
-
-  private reservedFor(mac: Uint8Array): number | undefined {
-    return this.reservationsByMac.get(macToString(mac));
-  }
-
-  /** Whether `lease` may have `ip` now (not declined, not the router, not someone else's). */
   private usableBy(ip: number, lease: Lease | undefined, mac: Uint8Array, now: number): boolean {
-    if (ip === 0 || ip === this.network?.ip) return false;
-    const declinedUntil = this.declined.get(ip);
-    if (declinedUntil !== undefined && declinedUntil > now) return false;
-    if (this.reservedIps.has(ip) && this.reservedFor(mac) !== ip) return false;
-    const probe = this.probing.get(ip);
-    if (probe && lease?.ip !== ip) return false;
-    const holder = this.byIpMap.get(ip);
-    return holder === undefined || holder === lease;
-  }
-
-  /** RFC 2131 §4.3.1 address choice, plus "never used before => probe first". */
-  private pickAddress(
-    lease: Lease | undefined,
-    mac: Uint8Array,
-    phoneClass: PhoneClass | undefined,
-    requested: number | undefined,
-    now: number,
-  ): { ip: number; probe: boolean } | undefined {
-    const reserved = this.reservedFor(mac);
-    if (reserved !== undefined) return this.usableBy(reserved, lease, mac, now) ? { ip: reserved, probe: false } : undefined;
-    const pool = this.poolOf(phoneClass);
-    const needsProbe = (ip: number) => this.config.probeNewAddresses && !this.knownAddresses.has(ip);
-    if (lease && lease.ip !== 0 && this.inPool(lease.ip, pool) && this.usableBy(lease.ip, lease, mac, now)) {
-      return { ip: lease.ip, probe: needsProbe(lease.ip) };
-    }
-    if (requested !== undefined && this.inPool(requested, pool) && this.usableBy(requested, lease, mac, now)) {
-      return { ip: requested, probe: needsProbe(requested) };
-    }
-    // Addresses only ever become known, so a cursor skips the used prefix of the pool in O(1).
-    let cursor = this.freshCursor.get(pool.first) ?? pool.first;
-    while (cursor <= pool.last && this.knownAddresses.has(cursor)) cursor++;
-    this.freshCursor.set(pool.first, cursor);
-    for (let ip = cursor; ip <= pool.last; ip++) {
-      if (!this.knownAddresses.has(ip) && this.usableBy(ip, lease, mac, now)) return { ip, probe: needsProbe(ip) };
-    }
-    // Everything was used once: free addresses first, then the longest-ended lease gives its own up.
-    let oldest: Lease | undefined;
-    for (let ip = pool.first; ip <= pool.last; ip++) {
-      const holder = this.byIpMap.get(ip);
-      if (!holder) {
-        if (this.usableBy(ip, lease, mac, now)) return { ip, probe: false };
-        continue;
-      }
-      if (holder === lease || (holder.state !== 'released' && holder.state !== 'expired')) continue;
-      if (this.reservedIps.has(ip) || this.probing.has(ip)) continue;
-      if (!oldest || holder.expiresAt < oldest.expiresAt) oldest = holder;
-    }
-    if (!oldest) return undefined;
-    const ip = oldest.ip;
-    this.takeAddressFrom(oldest);
-    return { ip, probe: false };
+    return this.addresses.usableBy(ip, lease, mac, now, this.network?.ip);
   }
 
   private takeAddressFrom(lease: Lease): void {
@@ -420,7 +344,7 @@ export class DhcpServer implements LeaseDirectory {
     }
     // After a clean probe the probed address is the one to offer.
     const requested = probedIp ?? readU32Value(message.options.get(Opt.REQUESTED_IP));
-    const choice = this.pickAddress(existing, mac, phoneClass, requested, now);
+    const choice = this.addresses.pick(existing, mac, phoneClass, requested, now, this.network?.ip);
     if (!choice) {
       // Logged at most once a minute: a flood must not become a log flood.
       if (now >= this.exhaustedLoggedAt + 60_000) {
@@ -531,11 +455,8 @@ export class DhcpServer implements LeaseDirectory {
     return this.bind(lease, message, phoneClass, now, out);
   }
 
-  /** The lease's address still fits the client's class (pool) and nobody else took it. */
   private stillRight(lease: Lease, phoneClass: PhoneClass | undefined, now: number): boolean {
-    if (!this.usableBy(lease.ip, lease, lease.mac, now)) return false;
-    if (this.reservedFor(lease.mac) === lease.ip) return true;
-    return this.inPool(lease.ip, this.poolOf(phoneClass));
+    return this.addresses.stillRight(lease, phoneClass, now, this.network?.ip);
   }
 
   private bind(lease: Lease, message: DhcpMessage, phoneClass: PhoneClass | undefined, now: number, out: DhcpOutput[]): void {
@@ -551,7 +472,7 @@ export class DhcpServer implements LeaseDirectory {
       // No longer admitted as a phone: its block goes dormant (kept, quarantined) meanwhile.
       this.blocks.end(lease.key, now);
     }
-    this.knownAddresses.add(lease.ip);
+    this.addresses.markKnown(lease.ip);
     const leaseSeconds = this.leaseSecondsOf(lease);
     lease.state = 'bound';
     lease.expiresAt = now + leaseSeconds * 1000;
@@ -600,7 +521,7 @@ export class DhcpServer implements LeaseDirectory {
     const lease = this.byKey.get(clientKeyOf(message));
     const requested = readU32Value(message.options.get(Opt.REQUESTED_IP));
     if (!lease || requested === undefined || lease.ip !== requested) return this.drop('decline-unknown');
-    this.declined.set(requested, now + this.config.declineQuarantine * 1000);
+    this.addresses.quarantine(requested, now + this.config.declineQuarantine * 1000);
     this.noteDue(now + this.config.declineQuarantine * 1000);
     out.push({ kind: 'log', level: 'warn', text: `${macToString(lease.mac)} declined ${ipToString(requested)} (in use by another host); quarantined` });
     const wasBound = lease.state === 'bound';
@@ -732,11 +653,11 @@ export class DhcpServer implements LeaseDirectory {
     this.probing.delete(ip);
     if (inUse) {
       this.count('probe-conflict');
-      this.declined.set(ip, now + this.config.declineQuarantine * 1000);
+      this.addresses.quarantine(ip, now + this.config.declineQuarantine * 1000);
       this.noteDue(now + this.config.declineQuarantine * 1000);
       out.push({ kind: 'log', level: 'warn', text: `${ipToString(ip)} answers although nobody leased it; not offered` });
     } else {
-      this.knownAddresses.add(ip);
+      this.addresses.markKnown(ip);
     }
     this.handle(parked.input, parked.payload, now, out, parked.probes, inUse ? undefined : ip);
     this.startFlush(out);
@@ -807,7 +728,7 @@ export class DhcpServer implements LeaseDirectory {
       if (entry.ip !== 0) {
         lease.ip = entry.ip;
         this.byIpMap.set(entry.ip, lease);
-        this.knownAddresses.add(entry.ip);
+        this.addresses.markKnown(entry.ip);
         lease.state = 'bound';
         lease.expiresAt = now + (lease.phoneClass ? this.config.leaseTime : this.config.guestLeaseTime) * 1000;
         this.noteDue(lease.expiresAt);
@@ -842,7 +763,7 @@ export class DhcpServer implements LeaseDirectory {
     for (const lease of this.byKey.values()) {
       if ((lease.state === 'offered' || lease.state === 'bound') && lease.expiresAt < next) next = lease.expiresAt;
     }
-    for (const until of this.declined.values()) if (until < next) next = until;
+    next = Math.min(next, this.addresses.nextQuarantineEnd());
     this.nextDue = next;
     this.dueDirty = false;
   }
@@ -866,7 +787,7 @@ export class DhcpServer implements LeaseDirectory {
         this.emitEvent('expired', lease);
       }
     }
-    for (const [ip, until] of this.declined) if (until <= now) this.declined.delete(ip);
+    this.addresses.endQuarantines(now);
     this.recomputeDue();
     this.rogue.dispatch(now, this.network, this.config, out);
     this.startFlush(out);
