@@ -2,20 +2,20 @@
 // dispatch(now) return what to send, probe or persist; it never reads a clock or does I/O.
 // (receive is the design's process(): the engine-neutrality check reads `process(` as Node's global.)
 // Admission picks phone or guest, the pool gives an address, the allocator a port block.
-// Over 400 lines: not yet split into handlers, pool, lease table, journal, probe (issue 11).
-import type { PortName } from '../../hal/hal';
-import { ipToString, parseIp, prefixMask, sameSubnet } from '../util/ipv4';
+// Over 400 lines: the RFC 2131 handlers with the pool and lease table they share; the options,
+// the rogue-server probe and the types are apart; the lease journal is next (issue 11).
+import { ipToString, parseIp, sameSubnet } from '../util/ipv4';
 import { macToString, parseMac } from '../util/mac';
-import { encodeAscii } from '../util/text';
+import { TokenBucket } from '../util/token-bucket';
 import {
-  BOOTREQUEST, FLAG_BROADCAST, MESSAGE_TYPE_NAMES, MessageType, Opt, chaddrOf, emitDhcp, isDhcpError, parseDhcp,
-  BOOTREPLY, type DhcpMessage,
+  BOOTREQUEST, FLAG_BROADCAST, MESSAGE_TYPE_NAMES, MessageType, Opt, chaddrOf, isDhcpError, parseDhcp, type DhcpMessage,
 } from '../wire/dhcp';
-import {
-  ipListValue, portParamsValue, readU32Value, subOptionsValue, textValue, u16Value, u32Value,
-} from '../wire/dhcp-options';
+import { readU32Value } from '../wire/dhcp-options';
 import { admit, compileClasses, type CompiledClass } from './admission';
-import { DNS_ROUTER, rawOptionBytes, type DhcpConfig, type PhoneClass } from './config';
+import type { DhcpConfig, PhoneClass } from './config';
+import { offeredOptions, tftpServerOf } from './options';
+import { RogueProbe } from './rogue-probe';
+import type { DhcpInput, DhcpNetwork, DhcpOutput, DhcpStatus, Lease, ReplyTarget } from './server-types';
 import {
   META_KEY, SHARD_SLOTS, decodeMeta, decodeShard, encodeMeta, encodeShard, isRecordError, shardKey, type BindingRecord,
 } from './lease-record';
@@ -23,67 +23,11 @@ import { PortBlockAllocator, portBlock } from './port-blocks';
 import { buildReply } from './reply';
 import type { LeaseDirectory, LeaseEvent, LeaseInfo, PortBlock } from './types';
 
-export type LeaseState = 'offered' | 'bound' | 'released' | 'expired' | 'idle';
+export type { DhcpInput, DhcpNetwork, DhcpOutput, DhcpStatus, Lease, LeaseState, ReplyTarget } from './server-types';
 
-/** One client the server knows: its address (0 = none), class and lease times. */
-export interface Lease {
-  readonly key: string;
-  mac: Uint8Array;
-  ip: number;
-  phoneClass: PhoneClass | undefined;
-  state: LeaseState;
-  /** Bound: when the lease ends; offered: when the offer lapses; else when it ended. */
-  expiresAt: number;
-  /** Persistence slot (-1 until the first bind). */
-  slot: number;
-  /** Bumped when a persisted fact (address, class, block) changes; durable when equal. */
-  version: number;
-  durableVersion: number;
-  info: LeaseInfo | undefined;
-}
-
-/** One received datagram for the server. Views need only live during the call. */
-export interface DhcpInput {
-  readonly port: PortName;
-  readonly payload: Uint8Array;
-  readonly srcIp: number;
-  /** Sent to a broadcast address (REBINDING) rather than to us (RENEWING). */
-  readonly broadcast: boolean;
-}
-
-export type ReplyTarget =
-  | { readonly kind: 'broadcast' }
-  /** Unicast at a known MAC without ARP (the client may have no address yet). */
-  | { readonly kind: 'mac'; readonly mac: Uint8Array; readonly ip: number };
-
-export type DhcpOutput =
-  | { readonly kind: 'send'; readonly from: 67 | 68; readonly to: ReplyTarget; readonly toPort: 67 | 68; readonly payload: Uint8Array }
-  /** Check that nobody holds `ip`; answer with probeResult(ip, inUse, now). */
-  | { readonly kind: 'probe'; readonly ip: number }
-  /** Write these records (group commit); answer with persisted(ticket, ok, now). */
-  | { readonly kind: 'persist'; readonly ticket: number; readonly records: readonly { readonly key: string; readonly bytes: Uint8Array }[] }
-  | { readonly kind: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly text: string };
-
-export interface DhcpNetwork {
-  /** The router's LAN address and prefix (server identifier, mask). */
-  readonly ip: number;
-  readonly prefixLength: number;
-  /** The router's LAN MAC (chaddr of its own rogue-server probe). */
-  readonly mac: Uint8Array;
-}
-
-export interface DhcpStatus {
-  readonly serving: boolean;
-  readonly stoppedBecause: string | undefined;
-  readonly otherServers: readonly string[];
-  readonly lastProbeAt: number | undefined;
-  readonly leases: { readonly bound: number; readonly offered: number; readonly known: number };
-  readonly persistPending: number;
-}
-
-const ROGUE_LISTEN_MS = 3000;
 const MAX_PROBES_PER_REQUEST = 3;
 const MAX_BUCKETS = 1024;
+
 
 interface Parked {
   readonly key: string;
@@ -159,7 +103,8 @@ export class DhcpServer implements LeaseDirectory {
   /** Per pool (keyed by its first address): every address below the cursor is known (used). */
   private readonly freshCursor = new Map<number, number>();
   private readonly probing = new Map<number, Parked>();
-  private readonly buckets = new Map<string, { tokens: number; last: number }>();
+  private readonly buckets = new Map<string, TokenBucket>();
+  private bucketLimits = { perMinute: 0, burst: 0 };
   private readonly listeners = new Set<(event: LeaseEvent) => void>();
   private readonly counterMap = new Map<string, number>();
 
@@ -176,14 +121,10 @@ export class DhcpServer implements LeaseDirectory {
   private exhaustedLoggedAt = -Infinity;
   private nextDue = Infinity;
   private dueDirty = false;
-  private rogueProbeAt: number | undefined = 0;
-  private rogueListenUntil: number | undefined;
-  private rogueXid = 0;
-  private rogueSeen = new Map<number, number>();
-  private lastProbeAt: number | undefined;
-  private stoppedBecause: string | undefined;
+  private readonly rogue: RogueProbe;
 
-  constructor(config: DhcpConfig, private readonly randomU32: () => number = () => 0x12345678) {
+  constructor(config: DhcpConfig, randomU32: () => number = () => 0x12345678) {
+    this.rogue = new RogueProbe(randomU32, (name) => this.count(name));
     this.configure(config);
   }
 
@@ -204,6 +145,11 @@ export class DhcpServer implements LeaseDirectory {
       }
     }
     if (!this.blocks) this.blocks = new PortBlockAllocator(config.reservedPorts, config.blockQuarantine * 1000);
+    // Buckets hold their rates: new limits start every client afresh.
+    if (this.bucketLimits.perMinute !== config.perMacPerMinute || this.bucketLimits.burst !== config.perMacBurst) {
+      this.bucketLimits = { perMinute: config.perMacPerMinute, burst: config.perMacBurst };
+      this.buckets.clear();
+    }
   }
 
   /** Set (or clear) the LAN address the server answers from; without one it stays silent. */
@@ -236,10 +182,10 @@ export class DhcpServer implements LeaseDirectory {
       if (lease.state === 'offered') offered++;
     }
     return {
-      serving: this.config.enabled && this.stoppedBecause === undefined && this.network !== undefined,
-      stoppedBecause: this.stoppedBecause,
-      otherServers: Array.from(this.rogueSeen.keys(), ipToString),
-      lastProbeAt: this.lastProbeAt,
+      serving: this.config.enabled && this.rogue.stoppedBecause() === undefined && this.network !== undefined,
+      stoppedBecause: this.rogue.stoppedBecause(),
+      otherServers: this.rogue.otherServers(),
+      lastProbeAt: this.rogue.lastProbeAt(),
       leases: { bound, offered, known: this.byKey.size },
       persistPending: this.heldAcks.length,
     };
@@ -337,7 +283,7 @@ export class DhcpServer implements LeaseDirectory {
     if (!this.config.enabled) return this.drop('disabled');
     const network = this.network;
     if (!network) return this.drop('no-address');
-    if (this.stoppedBecause !== undefined) return this.drop('stopped-other-server');
+    if (this.rogue.stoppedBecause() !== undefined) return this.drop('stopped-other-server');
     const mac = chaddrOf(message);
     if (mac.every((b, i) => b === network.mac[i])) return this.drop('own-probe');
     if (probes === 0 && !this.takeToken(macToString(mac), now)) return this.drop('rate-limited');
@@ -365,15 +311,10 @@ export class DhcpServer implements LeaseDirectory {
         const oldest = this.buckets.keys().next().value as string;
         this.buckets.delete(oldest);
       }
-      bucket = { tokens: this.config.perMacBurst, last: now };
+      bucket = new TokenBucket(this.config.perMacPerMinute / 60, this.config.perMacBurst);
       this.buckets.set(mac, bucket);
-    } else if (now > bucket.last) {
-      bucket.tokens = Math.min(this.config.perMacBurst, bucket.tokens + ((now - bucket.last) * this.config.perMacPerMinute) / 60000);
-      bucket.last = now;
     }
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
-    return true;
+    return bucket.take(now);
   }
 
   private admission(message: DhcpMessage): { phoneClass: PhoneClass | undefined; known: boolean; reason?: string } {
@@ -758,7 +699,7 @@ export class DhcpServer implements LeaseDirectory {
     if (!known) return this.drop('unknown-client-ignored');
     const target = message.ciaddr !== 0 ? message.ciaddr : input.srcIp;
     if (target === 0) return this.drop('inform-no-address');
-    const { offered, always, file } = this.optionsFor(phoneClass, undefined, message);
+    const { offered, always, file } = this.optionsFor(phoneClass, undefined);
     const network = this.network as DhcpNetwork;
     const { bytes } = buildReply({
       type: MessageType.ACK, request: message, serverIp: network.ip, yiaddr: 0,
@@ -770,62 +711,18 @@ export class DhcpServer implements LeaseDirectory {
   }
 
   private tftpServer(): number {
-    return this.config.tftpServer === 'auto' ? (this.network as DhcpNetwork).ip : (parseIp(this.config.tftpServer) ?? 0);
+    return tftpServerOf(this.config, this.network as DhcpNetwork);
   }
 
-  /** The options a client of this class may get; what is sent depends on its request list. */
-  private optionsFor(
-    phoneClass: PhoneClass | undefined, block: PortBlock | undefined, message: DhcpMessage,
-  ): { offered: Map<number, Uint8Array>; always: number[]; file: string | undefined } {
-    const network = this.network as DhcpNetwork;
-    const offered = new Map<number, Uint8Array>();
-    const always: number[] = [Opt.SUBNET_MASK, Opt.ROUTER];
-    offered.set(Opt.SUBNET_MASK, u32Value(prefixMask(network.prefixLength)));
-    const router = this.config.router === 'auto' ? network.ip : (parseIp(this.config.router) ?? network.ip);
-    offered.set(Opt.ROUTER, ipListValue([router]));
-    // Only servers the owner named: a phone told of a DNS server that is not there fails its lookups.
-    if (this.config.dns.length > 0) {
-      offered.set(Opt.DNS, ipListValue(this.config.dns.map((text) => (text === DNS_ROUTER ? network.ip : (parseIp(text) ?? 0)))));
-      always.push(Opt.DNS);
-    }
-    if (this.config.ntp.length > 0) {
-      offered.set(Opt.NTP, ipListValue(this.config.ntp.map((text) => parseIp(text) ?? 0)));
-      always.push(Opt.NTP);
-    }
-    if (!phoneClass) return { offered, always, file: undefined };
-    const tftp = this.tftpServer();
-    offered.set(Opt.TFTP_SERVER_NAME, textValue(ipToString(tftp)));
-    offered.set(Opt.TFTP_SERVERS, ipListValue([tftp]));
-    offered.set(Opt.BOOTFILE, textValue(phoneClass.bootFile));
-    always.push(Opt.TFTP_SERVER_NAME, Opt.BOOTFILE, Opt.TFTP_SERVERS);
-    if (block) {
-      // RFC 7618 option 159: offered only when asked for, unless the class forces it.
-      offered.set(Opt.PORT_PARAMS, portParamsValue({ offset: 0, psidLength: block.psidLength, psid: block.psid }));
-      if (phoneClass.sendPortParams === 'always') always.push(Opt.PORT_PARAMS);
-      const sub = phoneClass.portRangeSubOptions;
-      if (sub) {
-        offered.set(Opt.VENDOR_SPECIFIC, subOptionsValue([
-          { code: sub.first, value: u16Value(block.first) },
-          { code: sub.last, value: u16Value(block.last) },
-        ]));
-        always.push(Opt.VENDOR_SPECIFIC);
-      }
-    }
-    for (const raw of phoneClass.options) {
-      const bytes = rawOptionBytes(raw);
-      if (bytes.ok) {
-        offered.set(raw.code, bytes.value);
-        if (!always.includes(raw.code)) always.push(raw.code);
-      }
-    }
-    return { offered, always, file: phoneClass.bootFile };
+  private optionsFor(phoneClass: PhoneClass | undefined, block: PortBlock | undefined): ReturnType<typeof offeredOptions> {
+    return offeredOptions(this.config, this.network as DhcpNetwork, phoneClass, block);
   }
 
   /** Build an OFFER/ACK for `lease`; pushed to `out` when given, returned either way. */
   private reply(type: number, message: DhcpMessage, lease: Lease, out: DhcpOutput[] | undefined): DhcpOutput {
     const network = this.network as DhcpNetwork;
     const holding = lease.phoneClass ? this.blocks.holding(lease.key) : undefined;
-    const { offered, always, file } = this.optionsFor(lease.phoneClass, holding?.block, message);
+    const { offered, always, file } = this.optionsFor(lease.phoneClass, holding?.block);
     const leaseSeconds = lease.phoneClass ? this.config.leaseTime : this.config.guestLeaseTime;
     const { bytes, dropped } = buildReply({
       type, request: message, serverIp: network.ip, yiaddr: lease.ip,
@@ -1067,10 +964,7 @@ export class DhcpServer implements LeaseDirectory {
 
   pollAt(): number | undefined {
     if (this.dueDirty) this.recomputeDue();
-    let at = this.nextDue;
-    const probing = this.network !== undefined && this.config.enabled;
-    if (probing && this.rogueProbeAt !== undefined && this.rogueProbeAt < at) at = this.rogueProbeAt;
-    if (this.rogueListenUntil !== undefined && this.rogueListenUntil < at) at = this.rogueListenUntil;
+    const at = Math.min(this.nextDue, this.rogue.pollAt(this.network !== undefined && this.config.enabled));
     return at === Infinity ? undefined : at;
   }
 
@@ -1089,67 +983,13 @@ export class DhcpServer implements LeaseDirectory {
     }
     for (const [ip, until] of this.declined) if (until <= now) this.declined.delete(ip);
     this.recomputeDue();
-    this.rogueDispatch(now, out);
+    this.rogue.dispatch(now, this.network, this.config, out);
     this.startFlush(out);
     return out;
   }
 
-  // ---------------------------------------------------------------- other servers on the LAN
-
-  private rogueDispatch(now: number, out: DhcpOutput[]): void {
-    const network = this.network;
-    if (this.rogueListenUntil !== undefined && now >= this.rogueListenUntil) {
-      this.rogueListenUntil = undefined;
-      const seenNow = Array.from(this.rogueSeen).filter(([, at]) => at >= (this.lastProbeAt ?? 0));
-      if (seenNow.length === 0) {
-        if (this.rogueSeen.size > 0 || this.stoppedBecause) {
-          out.push({ kind: 'log', level: 'info', text: 'no other DHCP server answers any more' + (this.stoppedBecause ? '; serving again' : '') });
-        }
-        this.rogueSeen.clear();
-        this.stoppedBecause = undefined;
-      }
-    }
-    if (this.rogueProbeAt === undefined || now < this.rogueProbeAt || !network || !this.config.enabled) return;
-    this.rogueProbeAt = now + this.config.rogueProbeInterval * 1000;
-    this.rogueListenUntil = now + ROGUE_LISTEN_MS;
-    this.lastProbeAt = now;
-    this.rogueXid = this.randomU32() >>> 0;
-    const buffer = new Uint8Array(548);
-    const { length } = emitDhcp(
-      {
-        op: BOOTREQUEST, xid: this.rogueXid, flags: FLAG_BROADCAST, chaddr: network.mac,
-        options: [
-          { code: Opt.MESSAGE_TYPE, value: Uint8Array.of(MessageType.DISCOVER) },
-          { code: Opt.PARAMETER_LIST, value: Uint8Array.of(Opt.SUBNET_MASK, Opt.ROUTER, Opt.SERVER_ID) },
-          { code: Opt.VENDOR_CLASS, value: encodeAscii('plugboard-probe') },
-        ],
-      },
-      buffer,
-    );
-    this.count('tx.probe-discover');
-    out.push({ kind: 'send', from: 68, to: { kind: 'broadcast' }, toPort: 67, payload: buffer.slice(0, length) });
-  }
-
   /** A datagram that arrived on UDP port 68 (answers to our own probe DISCOVER). */
   processClientSide(input: DhcpInput, now: number): DhcpOutput[] {
-    const out: DhcpOutput[] = [];
-    if (input.port !== 'lan') return out;
-    const message = parseDhcp(input.payload);
-    if (isDhcpError(message) || message.op !== BOOTREPLY || message.xid !== this.rogueXid) return out;
-    if (message.messageType !== MessageType.OFFER || this.rogueListenUntil === undefined) return out;
-    const server = readU32Value(message.options.get(Opt.SERVER_ID)) ?? input.srcIp;
-    if (server === this.network?.ip) return out;
-    const first = !this.rogueSeen.has(server);
-    this.rogueSeen.set(server, now);
-    this.count('other-server-seen');
-    if (first) {
-      const stop = this.config.rogueServerPolicy === 'stop';
-      out.push({
-        kind: 'log', level: 'error',
-        text: `ANOTHER DHCP SERVER ANSWERS ON THE LAN: ${ipToString(server)} offered ${ipToString(message.yiaddr)}` + (stop ? '; not serving' : ''),
-      });
-      if (stop) this.stoppedBecause = `another DHCP server (${ipToString(server)}) answers on the LAN`;
-    }
-    return out;
+    return this.rogue.receive(input, now, this.network, this.config);
   }
 }
