@@ -2,10 +2,10 @@
 // dispatch(now) return what to send, probe or persist; it never reads a clock or does I/O.
 // (receive is the design's process(): the engine-neutrality check reads `process(` as Node's global.)
 // Admission picks phone or guest, the pool gives an address, the allocator a port block.
-// Over 400 lines: the RFC 2131 handlers with the pool and lease table they share; the options,
-// the rogue-server probe and the types are apart; the lease journal is next (issue 11).
-import { ipToString, parseIp, sameSubnet } from '../util/ipv4';
-import { macToString, parseMac } from '../util/mac';
+// Over 400 lines: the RFC 2131 handlers and the lease table they all change; the address pool,
+// options, rogue-server probe, lease journal, client identity and types are in their own files.
+import { ipToString, sameSubnet } from '../util/ipv4';
+import { macToString } from '../util/mac';
 import { TokenBucket } from '../util/token-bucket';
 import {
   BOOTREQUEST, FLAG_BROADCAST, MESSAGE_TYPE_NAMES, MessageType, Opt, chaddrOf, isDhcpError, parseDhcp, type DhcpMessage,
@@ -14,11 +14,11 @@ import { readU32Value } from '../wire/dhcp-options';
 import { admit, compileClasses, type CompiledClass } from './admission';
 import type { DhcpConfig, PhoneClass } from './config';
 import { offeredOptions, tftpServerOf } from './options';
+import { AddressPool } from './address-pool';
 import { RogueProbe } from './rogue-probe';
 import type { DhcpInput, DhcpNetwork, DhcpOutput, DhcpStatus, Lease, ReplyTarget } from './server-types';
-import {
-  META_KEY, SHARD_SLOTS, decodeMeta, decodeShard, encodeMeta, encodeShard, isRecordError, shardKey, type BindingRecord,
-} from './lease-record';
+import { clientKeyOf, macKey, onePerMac } from './client-key';
+import { LeaseJournal } from './lease-journal';
 import { PortBlockAllocator, portBlock } from './port-blocks';
 import { buildReply } from './reply';
 import type { LeaseDirectory, LeaseEvent, LeaseInfo, PortBlock } from './types';
@@ -45,75 +45,26 @@ interface HeldAck {
   readonly output: DhcpOutput;
 }
 
-function hex(bytes: Uint8Array): string {
-  let text = '';
-  for (const b of bytes) text += (b < 16 ? '0' : '') + b.toString(16);
-  return text;
-}
-
-/** The lease key of a hardware address. Stored leases carry it (LEASES.md). */
-const macKey = (mac: Uint8Array): string => `hw:${hex(mac.subarray(0, 6))}`;
-
-/**
- * A client is its hardware address: one lease, one address and one port block per MAC. Option 61
- * is echoed (RFC 6842) but names no lease, because phones change it while they boot (a boot
- * loader that omits it, an application that sends a type-1 id or an RFC 4361 DUID) and each form
- * would otherwise hold its own address and block. Kea's `match-client-id false` is this rule.
- */
-function clientKeyOf(message: DhcpMessage): string {
-  return macKey(chaddrOf(message));
-}
-
-/**
- * Stored bindings, one per MAC. Of two for one MAC (an earlier firmware keyed by option 61) the
- * one stored under 61 wins: boot loaders omit it, so that is the lease the running phone uses.
- */
-function onePerMac(entries: readonly BindingRecord[]): { kept: Set<BindingRecord>; dropped: [BindingRecord, BindingRecord][] } {
-  const chosen = new Map<string, BindingRecord>();
-  const dropped: [BindingRecord, BindingRecord][] = [];
-  for (const entry of entries) {
-    const key = macKey(entry.mac);
-    const held = chosen.get(key);
-    if (!held) {
-      chosen.set(key, entry);
-      continue;
-    }
-    const keep = entry.key.startsWith('id:') && !held.key.startsWith('id:') ? entry : held;
-    const lose = keep === held ? entry : held;
-    chosen.set(key, keep);
-    dropped.push([lose, keep]);
-  }
-  return { kept: new Set(chosen.values()), dropped };
-}
-
 export class DhcpServer implements LeaseDirectory {
   private config!: DhcpConfig;
   private classes: CompiledClass[] = [];
-  private pool = { first: 0, last: 0 };
-  private guestPool = { first: 0, last: 0 };
-  private reservationsByMac = new Map<string, number>();
-  private reservedIps = new Set<number>();
   private blocks!: PortBlockAllocator;
   private network: DhcpNetwork | undefined;
 
   private readonly byKey = new Map<string, Lease>();
   private readonly byIpMap = new Map<number, Lease>();
-  private readonly declined = new Map<number, number>();
-  private readonly knownAddresses = new Set<number>();
-  /** Per pool (keyed by its first address): every address below the cursor is known (used). */
-  private readonly freshCursor = new Map<number, number>();
+  private readonly addresses = new AddressPool({
+    holder: (ip) => this.byIpMap.get(ip),
+    probing: (ip) => this.probing.has(ip),
+    takeFrom: (lease) => this.takeAddressFrom(lease),
+  });
   private readonly probing = new Map<number, Parked>();
   private readonly buckets = new Map<string, TokenBucket>();
   private bucketLimits = { perMinute: 0, burst: 0 };
   private readonly listeners = new Set<(event: LeaseEvent) => void>();
   private readonly counterMap = new Map<string, number>();
 
-  private readonly slots: (Lease | undefined)[] = [];
-  private readonly freeSlots: number[] = [];
-  private readonly dirtyShards = new Set<number>();
-  private metaDirty = false;
-  private flushing: { ticket: number; versions: Map<Lease, number> } | undefined;
-  private nextTicket = 1;
+  private readonly journal = new LeaseJournal();
   private heldAcks: HeldAck[] = [];
   private offersPhone = 0;
   private offersGuest = 0;
@@ -132,18 +83,7 @@ export class DhcpServer implements LeaseDirectory {
   configure(config: DhcpConfig): void {
     this.config = config;
     this.classes = compileClasses(config.classes);
-    this.pool = { first: parseIp(config.pool.first) ?? 0, last: parseIp(config.pool.last) ?? 0 };
-    this.guestPool = { first: parseIp(config.guestPool.first) ?? 0, last: parseIp(config.guestPool.last) ?? 0 };
-    this.reservationsByMac = new Map();
-    this.reservedIps = new Set();
-    for (const reservation of config.reservations) {
-      const mac = parseMac(reservation.mac);
-      const ip = parseIp(reservation.ip);
-      if (mac && ip !== undefined) {
-        this.reservationsByMac.set(macToString(mac), ip);
-        this.reservedIps.add(ip);
-      }
-    }
+    this.addresses.configure(config);
     if (!this.blocks) this.blocks = new PortBlockAllocator(config.reservedPorts, config.blockQuarantine * 1000);
     // Buckets hold their rates: new limits start every client afresh.
     if (this.bucketLimits.perMinute !== config.perMacPerMinute || this.bucketLimits.burst !== config.perMacBurst) {
@@ -326,77 +266,14 @@ export class DhcpServer implements LeaseDirectory {
       viVendorSpecific: message.options.get(Opt.VI_VENDOR_SPECIFIC),
     });
     if (result.admitted) return { phoneClass: result.phoneClass, known: true };
-    const reserved = this.reservationsByMac.has(macToString(mac));
+    const reserved = this.addresses.hasReservation(mac);
     return { phoneClass: undefined, known: reserved || this.config.unknownClients === 'guest', reason: result.reason };
   }
 
   // ---------------------------------------------------------------- addresses
 
-  private poolOf(phoneClass: PhoneClass | undefined): { first: number; last: number } {
-    return phoneClass ? this.pool : this.guestPool;
-  }
-
-  private inPool(ip: number, pool: { first: number; last: number }): boolean {
-    return ip >= pool.first && ip <= pool.last;
-  }
-
-  private reservedFor(mac: Uint8Array): number | undefined {
-    return this.reservationsByMac.get(macToString(mac));
-  }
-
-  /** Whether `lease` may have `ip` now (not declined, not the router, not someone else's). */
   private usableBy(ip: number, lease: Lease | undefined, mac: Uint8Array, now: number): boolean {
-    if (ip === 0 || ip === this.network?.ip) return false;
-    const declinedUntil = this.declined.get(ip);
-    if (declinedUntil !== undefined && declinedUntil > now) return false;
-    if (this.reservedIps.has(ip) && this.reservedFor(mac) !== ip) return false;
-    const probe = this.probing.get(ip);
-    if (probe && lease?.ip !== ip) return false;
-    const holder = this.byIpMap.get(ip);
-    return holder === undefined || holder === lease;
-  }
-
-  /** RFC 2131 §4.3.1 address choice, plus "never used before => probe first". */
-  private pickAddress(
-    lease: Lease | undefined,
-    mac: Uint8Array,
-    phoneClass: PhoneClass | undefined,
-    requested: number | undefined,
-    now: number,
-  ): { ip: number; probe: boolean } | undefined {
-    const reserved = this.reservedFor(mac);
-    if (reserved !== undefined) return this.usableBy(reserved, lease, mac, now) ? { ip: reserved, probe: false } : undefined;
-    const pool = this.poolOf(phoneClass);
-    const needsProbe = (ip: number) => this.config.probeNewAddresses && !this.knownAddresses.has(ip);
-    if (lease && lease.ip !== 0 && this.inPool(lease.ip, pool) && this.usableBy(lease.ip, lease, mac, now)) {
-      return { ip: lease.ip, probe: needsProbe(lease.ip) };
-    }
-    if (requested !== undefined && this.inPool(requested, pool) && this.usableBy(requested, lease, mac, now)) {
-      return { ip: requested, probe: needsProbe(requested) };
-    }
-    // Addresses only ever become known, so a cursor skips the used prefix of the pool in O(1).
-    let cursor = this.freshCursor.get(pool.first) ?? pool.first;
-    while (cursor <= pool.last && this.knownAddresses.has(cursor)) cursor++;
-    this.freshCursor.set(pool.first, cursor);
-    for (let ip = cursor; ip <= pool.last; ip++) {
-      if (!this.knownAddresses.has(ip) && this.usableBy(ip, lease, mac, now)) return { ip, probe: needsProbe(ip) };
-    }
-    // Everything was used once: free addresses first, then the longest-ended lease gives its own up.
-    let oldest: Lease | undefined;
-    for (let ip = pool.first; ip <= pool.last; ip++) {
-      const holder = this.byIpMap.get(ip);
-      if (!holder) {
-        if (this.usableBy(ip, lease, mac, now)) return { ip, probe: false };
-        continue;
-      }
-      if (holder === lease || (holder.state !== 'released' && holder.state !== 'expired')) continue;
-      if (this.reservedIps.has(ip) || this.probing.has(ip)) continue;
-      if (!oldest || holder.expiresAt < oldest.expiresAt) oldest = holder;
-    }
-    if (!oldest) return undefined;
-    const ip = oldest.ip;
-    this.takeAddressFrom(oldest);
-    return { ip, probe: false };
+    return this.addresses.usableBy(ip, lease, mac, now, this.network?.ip);
   }
 
   private takeAddressFrom(lease: Lease): void {
@@ -418,18 +295,14 @@ export class DhcpServer implements LeaseDirectory {
   private forget(lease: Lease): void {
     if (lease.ip !== 0 && this.byIpMap.get(lease.ip) === lease) this.byIpMap.delete(lease.ip);
     this.byKey.delete(lease.key);
-    if (lease.slot >= 0) {
-      this.slots[lease.slot] = undefined;
-      this.freeSlots.push(lease.slot);
-      this.dirtyShards.add(Math.floor(lease.slot / SHARD_SLOTS));
-    }
+    this.journal.release(lease);
   }
 
   /** A persisted fact of the lease changed: it must be written before the client is told. */
   private changed(lease: Lease): void {
     lease.version++;
     lease.info = undefined;
-    if (lease.slot >= 0) this.dirtyShards.add(Math.floor(lease.slot / SHARD_SLOTS));
+    this.journal.touched(lease);
   }
 
   private leaseFor(key: string, mac: Uint8Array): Lease {
@@ -471,7 +344,7 @@ export class DhcpServer implements LeaseDirectory {
     }
     // After a clean probe the probed address is the one to offer.
     const requested = probedIp ?? readU32Value(message.options.get(Opt.REQUESTED_IP));
-    const choice = this.pickAddress(existing, mac, phoneClass, requested, now);
+    const choice = this.addresses.pick(existing, mac, phoneClass, requested, now, this.network?.ip);
     if (!choice) {
       // Logged at most once a minute: a flood must not become a log flood.
       if (now >= this.exhaustedLoggedAt + 60_000) {
@@ -582,11 +455,8 @@ export class DhcpServer implements LeaseDirectory {
     return this.bind(lease, message, phoneClass, now, out);
   }
 
-  /** The lease's address still fits the client's class (pool) and nobody else took it. */
   private stillRight(lease: Lease, phoneClass: PhoneClass | undefined, now: number): boolean {
-    if (!this.usableBy(lease.ip, lease, lease.mac, now)) return false;
-    if (this.reservedFor(lease.mac) === lease.ip) return true;
-    return this.inPool(lease.ip, this.poolOf(phoneClass));
+    return this.addresses.stillRight(lease, phoneClass, now, this.network?.ip);
   }
 
   private bind(lease: Lease, message: DhcpMessage, phoneClass: PhoneClass | undefined, now: number, out: DhcpOutput[]): void {
@@ -597,17 +467,17 @@ export class DhcpServer implements LeaseDirectory {
     }
     if (phoneClass) {
       this.acquireBlock(lease, phoneClass, now, out);
-      if (this.blocks.activate(lease.key)) this.metaDirty = true;
+      if (this.blocks.activate(lease.key)) this.journal.metaChanged();
     } else if (this.blocks.holding(lease.key)?.state === 'active') {
       // No longer admitted as a phone: its block goes dormant (kept, quarantined) meanwhile.
       this.blocks.end(lease.key, now);
     }
-    this.knownAddresses.add(lease.ip);
+    this.addresses.markKnown(lease.ip);
     const leaseSeconds = this.leaseSecondsOf(lease);
     lease.state = 'bound';
     lease.expiresAt = now + leaseSeconds * 1000;
     this.noteDue(lease.expiresAt);
-    if (lease.slot < 0) this.assignSlot(lease);
+    if (lease.slot < 0) this.journal.assign(lease);
     this.emitEvent('bound', lease);
     const ack = this.reply(MessageType.ACK, message, lease, undefined);
     if (lease.version > lease.durableVersion) {
@@ -622,18 +492,6 @@ export class DhcpServer implements LeaseDirectory {
   private leaseSecondsOf(lease: Lease): number {
     return lease.phoneClass ? this.config.leaseTime : this.config.guestLeaseTime;
   }
-
-  private assignSlot(lease: Lease): void {
-    let slot = this.freeSlots.pop();
-    while (slot !== undefined && this.slots[slot] !== undefined) slot = this.freeSlots.pop();
-    if (slot === undefined) slot = this.slots.length;
-    this.slots[slot] = lease;
-    lease.slot = slot;
-    if (Math.floor(slot / SHARD_SLOTS) >= this.shardCount) this.metaDirty = true;
-    this.dirtyShards.add(Math.floor(slot / SHARD_SLOTS));
-  }
-
-  private shardCount = 0;
 
   private lapseOffer(lease: Lease, now: number): void {
     this.adjustOffers(lease, -1);
@@ -663,7 +521,7 @@ export class DhcpServer implements LeaseDirectory {
     const lease = this.byKey.get(clientKeyOf(message));
     const requested = readU32Value(message.options.get(Opt.REQUESTED_IP));
     if (!lease || requested === undefined || lease.ip !== requested) return this.drop('decline-unknown');
-    this.declined.set(requested, now + this.config.declineQuarantine * 1000);
+    this.addresses.quarantine(requested, now + this.config.declineQuarantine * 1000);
     this.noteDue(now + this.config.declineQuarantine * 1000);
     out.push({ kind: 'log', level: 'warn', text: `${macToString(lease.mac)} declined ${ipToString(requested)} (in use by another host); quarantined` });
     const wasBound = lease.state === 'bound';
@@ -795,11 +653,11 @@ export class DhcpServer implements LeaseDirectory {
     this.probing.delete(ip);
     if (inUse) {
       this.count('probe-conflict');
-      this.declined.set(ip, now + this.config.declineQuarantine * 1000);
+      this.addresses.quarantine(ip, now + this.config.declineQuarantine * 1000);
       this.noteDue(now + this.config.declineQuarantine * 1000);
       out.push({ kind: 'log', level: 'warn', text: `${ipToString(ip)} answers although nobody leased it; not offered` });
     } else {
-      this.knownAddresses.add(ip);
+      this.addresses.markKnown(ip);
     }
     this.handle(parked.input, parked.payload, now, out, parked.probes, inUse ? undefined : ip);
     this.startFlush(out);
@@ -809,57 +667,21 @@ export class DhcpServer implements LeaseDirectory {
   // ---------------------------------------------------------------- persistence
 
   private startFlush(out: DhcpOutput[]): void {
-    if (this.flushing || (this.dirtyShards.size === 0 && !this.metaDirty)) return;
-    const records: { key: string; bytes: Uint8Array }[] = [];
-    const versions = new Map<Lease, number>();
-    const shards = Array.from(this.dirtyShards).sort((a, b) => a - b);
-    this.dirtyShards.clear();
-    for (const shard of shards) {
-      const entries: BindingRecord[] = [];
-      for (let slot = shard * SHARD_SLOTS; slot < (shard + 1) * SHARD_SLOTS; slot++) {
-        const lease = this.slots[slot];
-        if (!lease) continue;
-        const holding = this.blocks.holding(lease.key);
-        entries.push({
-          slot, key: lease.key, mac: lease.mac, ip: lease.ip, phoneClass: lease.phoneClass?.name,
-          psidLength: holding?.state === 'offered' || !holding ? 0 : holding.block.psidLength,
-          psid: holding?.state === 'offered' || !holding ? 0 : holding.block.psid,
-          released: false,
-        });
-        versions.set(lease, lease.version);
-      }
-      records.push({ key: shardKey(shard), bytes: encodeShard(shard, entries) });
-    }
-    // The meta record carries the shard count and the ever-used block map, written when either
-    // changed and always last. A cut before it loses only what this flush added, and no ACK for
-    // that was sent yet (ACKs wait for the whole flush): the client retries and is served again.
-    const needed = Math.ceil(this.slots.length / SHARD_SLOTS);
-    if (needed > this.shardCount) this.metaDirty = true;
-    if (this.metaDirty) {
-      this.shardCount = Math.max(this.shardCount, needed);
-      this.metaDirty = false;
-      records.push({ key: META_KEY, bytes: encodeMeta(this.shardCount, this.blocks.everUsedBitmap()) });
-    }
-    const ticket = this.nextTicket++;
-    this.flushing = { ticket, versions };
+    const persist = this.journal.flush(this.blocks);
+    if (!persist) return;
     this.count('persist.writes');
-    out.push({ kind: 'persist', ticket, records });
+    out.push(persist);
   }
 
   /** The store finished (or failed) writing a 'persist' output's records. */
   persisted(ticket: number, ok: boolean, now: number): DhcpOutput[] {
     const out: DhcpOutput[] = [];
-    if (!this.flushing || this.flushing.ticket !== ticket) return out;
-    const { versions } = this.flushing;
-    this.flushing = undefined;
-    if (ok) {
-      for (const [lease, version] of versions) lease.durableVersion = Math.max(lease.durableVersion, version);
-    } else {
+    if (!this.journal.completed(ticket, ok)) return out;
+    if (!ok) {
       // Availability first: a phone without an address is worse than a lease that may not
       // survive a reboot. The shards stay dirty and are written again with the next change.
       this.count('persist.failed');
       out.push({ kind: 'log', level: 'error', text: 'lease database write failed; answering anyway, retrying with the next change' });
-      for (const lease of versions.keys()) if (lease.slot >= 0) this.dirtyShards.add(Math.floor(lease.slot / SHARD_SLOTS));
       for (const held of this.heldAcks) held.lease.durableVersion = Math.max(held.lease.durableVersion, held.version);
     }
     const still: HeldAck[] = [];
@@ -884,44 +706,29 @@ export class DhcpServer implements LeaseDirectory {
    * MAC: one stored under option 61 (earlier firmware) is migrated in place (see onePerMac).
    */
   restore(read: (key: string) => Uint8Array | undefined, now: number): { loaded: number; skipped: string[] } {
-    const skipped: string[] = [];
     let loaded = 0;
-    const metaBytes = read(META_KEY);
-    if (!metaBytes) return { loaded, skipped };
-    const meta = decodeMeta(metaBytes);
-    if (isRecordError(meta)) return { loaded, skipped: [`${META_KEY}: ${meta}`] };
-    this.blocks.markEverUsed(meta.everUsed);
-    this.shardCount = meta.shardCount;
+    const contents = this.journal.load(read);
+    if (!contents) return { loaded, skipped: [] };
+    const { entries, skipped } = contents;
+    if (!contents.everUsed) return { loaded, skipped };
+    this.blocks.markEverUsed(contents.everUsed);
     const classes = new Map(this.config.classes.map((phoneClass) => [phoneClass.name, phoneClass]));
-    const entries: BindingRecord[] = [];
-    for (let shard = 0; shard < meta.shardCount; shard++) {
-      const bytes = read(shardKey(shard));
-      if (!bytes) continue;
-      const decoded = decodeShard(bytes);
-      if (isRecordError(decoded) || decoded.shard !== shard) {
-        skipped.push(`${shardKey(shard)}: ${isRecordError(decoded) ? decoded : 'wrong shard number'}`);
-        continue;
-      }
-      entries.push(...decoded.entries);
-    }
     const { kept, dropped } = onePerMac(entries);
     for (const entry of entries) {
       if (!kept.has(entry)) continue;
       const key = macKey(entry.mac);
-      if (this.byKey.has(key) || this.slots[entry.slot] || (entry.ip !== 0 && this.byIpMap.has(entry.ip))) {
+      if (this.byKey.has(key) || this.journal.slotTaken(entry.slot) || (entry.ip !== 0 && this.byIpMap.has(entry.ip))) {
         skipped.push(`${entry.key}: duplicate`);
         continue;
       }
       const lease = this.leaseFor(key, entry.mac);
       // Stored by an earlier firmware under option 61: same slot, address and block, new key.
-      if (entry.key !== key) this.dirtyShards.add(Math.floor(entry.slot / SHARD_SLOTS));
+      this.journal.place(lease, entry.slot, entry.key !== key);
       lease.phoneClass = entry.phoneClass !== undefined ? classes.get(entry.phoneClass) : undefined;
-      lease.slot = entry.slot;
-      this.slots[entry.slot] = lease;
       if (entry.ip !== 0) {
         lease.ip = entry.ip;
         this.byIpMap.set(entry.ip, lease);
-        this.knownAddresses.add(entry.ip);
+        this.addresses.markKnown(entry.ip);
         lease.state = 'bound';
         lease.expiresAt = now + (lease.phoneClass ? this.config.leaseTime : this.config.guestLeaseTime) * 1000;
         this.noteDue(lease.expiresAt);
@@ -939,8 +746,7 @@ export class DhcpServer implements LeaseDirectory {
       // Its block may still be in the phone's hands: it rests a quarantine from now, owned by nobody.
       const owner = `dropped:${entry.key}`; // never a lease key, so no lease loses its own block here
       if (block && this.blocks.restore(owner, block, now, false)) this.blocks.end(owner, now, true);
-      if (!this.slots[entry.slot]) this.freeSlots.push(entry.slot);
-      this.dirtyShards.add(Math.floor(entry.slot / SHARD_SLOTS));
+      this.journal.drop(entry.slot);
     }
     return { loaded, skipped };
   }
@@ -957,7 +763,7 @@ export class DhcpServer implements LeaseDirectory {
     for (const lease of this.byKey.values()) {
       if ((lease.state === 'offered' || lease.state === 'bound') && lease.expiresAt < next) next = lease.expiresAt;
     }
-    for (const until of this.declined.values()) if (until < next) next = until;
+    next = Math.min(next, this.addresses.nextQuarantineEnd());
     this.nextDue = next;
     this.dueDirty = false;
   }
@@ -981,7 +787,7 @@ export class DhcpServer implements LeaseDirectory {
         this.emitEvent('expired', lease);
       }
     }
-    for (const [ip, until] of this.declined) if (until <= now) this.declined.delete(ip);
+    this.addresses.endQuarantines(now);
     this.recomputeDue();
     this.rogue.dispatch(now, this.network, this.config, out);
     this.startFlush(out);
