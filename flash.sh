@@ -38,9 +38,11 @@ done
 [[ $port =~ ^[0-9]+$ ]] || { echo "flash.sh: --port must be a number" >&2; exit 2; }
 [[ -z $identity || -r $identity ]] || { echo "flash.sh: cannot read identity file $identity" >&2; exit 2; }
 
-ssh_cmd=(ssh -p "$port" -o BatchMode=yes -o ConnectTimeout=10 -o ServerAliveInterval=5 -o ServerAliveCountMax=3)
+# ssh takes the first value given for an option, so --ssh-option comes before the defaults. A
+# router met for the first time has its host key recorded (accept-new); a changed key is refused.
+ssh_cmd=(ssh -p "$port" "${ssh_extra[@]}" -o BatchMode=yes -o ConnectTimeout=10 -o ServerAliveInterval=5 -o ServerAliveCountMax=3 -o StrictHostKeyChecking=accept-new)
 [[ -n $identity ]] && ssh_cmd+=(-i "$identity")
-ssh_cmd+=("${ssh_extra[@]}" "root@$host")
+ssh_cmd+=("root@$host")
 
 total=8; ((uninstall)) && total=3
 n=0
@@ -152,7 +154,9 @@ if ((uninstall)); then
   exit 0
 fi
 
+# A shipped board's name, or the path of a board file of one's own.
 board_file=$repo/board/$board.json
+[[ $board == *.json && -f $board ]] && board_file=$(cd "$(dirname "$board")" && pwd)/$(basename "$board")
 [[ -f $board_file ]] || { echo "flash.sh: no board '$board'" >&2; usage; }
 info=$(node "$repo/tools/flash/board-info.mjs" "$board_file") || exit 2
 eval "$info"
@@ -162,8 +166,8 @@ run bash -c "cd $(printf %q "$repo") && npm run --silent build >/dev/null" || di
 step "building the $BOARD_ARCH runtime (hal/native/build.sh)"
 run bash "$repo/hal/native/build.sh" --arch "$BOARD_ARCH" >/dev/null || die "the runtime did not build"
 step "packing plugboard for $BOARD_NAME ($PKG_ARCH .ipk)"
-if ((dry)); then run bash "$repo/tools/flash/build-ipk.sh" --board "$board" --out "$work"; ipk=$work/plugboard.ipk
-else ipk=$(bash "$repo/tools/flash/build-ipk.sh" --board "$board" --out "$work") || die "packing failed"; echo "      $(basename "$ipk"), $(( $(wc -c <"$ipk") / 1024 )) KiB"; fi
+if ((dry)); then run bash "$repo/tools/flash/build-ipk.sh" --board "$board_file" --out "$work"; ipk=$work/plugboard.ipk
+else ipk=$(bash "$repo/tools/flash/build-ipk.sh" --board "$board_file" --out "$work") || die "packing failed"; echo "      $(basename "$ipk"), $(( $(wc -c <"$ipk") / 1024 )) KiB"; fi
 check_router
 
 lan_net=lan

@@ -2,88 +2,32 @@
 // dispatch(now) return what to send, probe or persist; it never reads a clock or does I/O.
 // (receive is the design's process(): the engine-neutrality check reads `process(` as Node's global.)
 // Admission picks phone or guest, the pool gives an address, the allocator a port block.
-// Over 400 lines: not yet split into handlers, pool, lease table, journal, probe (issue 11).
-import type { PortName } from '../../hal/hal';
-import { ipToString, parseIp, prefixMask, sameSubnet } from '../util/ipv4';
-import { macToString, parseMac } from '../util/mac';
-import { encodeAscii } from '../util/text';
+// Over 400 lines: the RFC 2131 handlers and the lease table they all change; the address pool,
+// options, rogue-server probe, lease journal, client identity and types are in their own files.
+import { ipToString, sameSubnet } from '../util/ipv4';
+import { macToString } from '../util/mac';
+import { TokenBucket } from '../util/token-bucket';
 import {
-  BOOTREQUEST, FLAG_BROADCAST, MESSAGE_TYPE_NAMES, MessageType, Opt, chaddrOf, emitDhcp, isDhcpError, parseDhcp,
-  BOOTREPLY, type DhcpMessage,
+  BOOTREQUEST, FLAG_BROADCAST, MESSAGE_TYPE_NAMES, MessageType, Opt, chaddrOf, isDhcpError, parseDhcp, type DhcpMessage,
 } from '../wire/dhcp';
-import {
-  ipListValue, portParamsValue, readU32Value, subOptionsValue, textValue, u16Value, u32Value,
-} from '../wire/dhcp-options';
+import { readU32Value } from '../wire/dhcp-options';
 import { admit, compileClasses, type CompiledClass } from './admission';
-import { DNS_ROUTER, rawOptionBytes, type DhcpConfig, type PhoneClass } from './config';
-import {
-  META_KEY, SHARD_SLOTS, decodeMeta, decodeShard, encodeMeta, encodeShard, isRecordError, shardKey, type BindingRecord,
-} from './lease-record';
+import type { DhcpConfig, PhoneClass } from './config';
+import { offeredOptions, tftpServerOf } from './options';
+import { AddressPool } from './address-pool';
+import { RogueProbe } from './rogue-probe';
+import type { DhcpInput, DhcpNetwork, DhcpOutput, DhcpStatus, Lease, ReplyTarget } from './server-types';
+import { clientKeyOf, macKey, onePerMac } from './client-key';
+import { LeaseJournal } from './lease-journal';
 import { PortBlockAllocator, portBlock } from './port-blocks';
 import { buildReply } from './reply';
 import type { LeaseDirectory, LeaseEvent, LeaseInfo, PortBlock } from './types';
 
-export type LeaseState = 'offered' | 'bound' | 'released' | 'expired' | 'idle';
+export type { DhcpInput, DhcpNetwork, DhcpOutput, DhcpStatus, Lease, LeaseState, ReplyTarget } from './server-types';
 
-/** One client the server knows: its address (0 = none), class and lease times. */
-export interface Lease {
-  readonly key: string;
-  mac: Uint8Array;
-  ip: number;
-  phoneClass: PhoneClass | undefined;
-  state: LeaseState;
-  /** Bound: when the lease ends; offered: when the offer lapses; else when it ended. */
-  expiresAt: number;
-  /** Persistence slot (-1 until the first bind). */
-  slot: number;
-  /** Bumped when a persisted fact (address, class, block) changes; durable when equal. */
-  version: number;
-  durableVersion: number;
-  info: LeaseInfo | undefined;
-}
-
-/** One received datagram for the server. Views need only live during the call. */
-export interface DhcpInput {
-  readonly port: PortName;
-  readonly payload: Uint8Array;
-  readonly srcIp: number;
-  /** Sent to a broadcast address (REBINDING) rather than to us (RENEWING). */
-  readonly broadcast: boolean;
-}
-
-export type ReplyTarget =
-  | { readonly kind: 'broadcast' }
-  /** Unicast at a known MAC without ARP (the client may have no address yet). */
-  | { readonly kind: 'mac'; readonly mac: Uint8Array; readonly ip: number };
-
-export type DhcpOutput =
-  | { readonly kind: 'send'; readonly from: 67 | 68; readonly to: ReplyTarget; readonly toPort: 67 | 68; readonly payload: Uint8Array }
-  /** Check that nobody holds `ip`; answer with probeResult(ip, inUse, now). */
-  | { readonly kind: 'probe'; readonly ip: number }
-  /** Write these records (group commit); answer with persisted(ticket, ok, now). */
-  | { readonly kind: 'persist'; readonly ticket: number; readonly records: readonly { readonly key: string; readonly bytes: Uint8Array }[] }
-  | { readonly kind: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly text: string };
-
-export interface DhcpNetwork {
-  /** The router's LAN address and prefix (server identifier, mask). */
-  readonly ip: number;
-  readonly prefixLength: number;
-  /** The router's LAN MAC (chaddr of its own rogue-server probe). */
-  readonly mac: Uint8Array;
-}
-
-export interface DhcpStatus {
-  readonly serving: boolean;
-  readonly stoppedBecause: string | undefined;
-  readonly otherServers: readonly string[];
-  readonly lastProbeAt: number | undefined;
-  readonly leases: { readonly bound: number; readonly offered: number; readonly known: number };
-  readonly persistPending: number;
-}
-
-const ROGUE_LISTEN_MS = 3000;
 const MAX_PROBES_PER_REQUEST = 3;
 const MAX_BUCKETS = 1024;
+
 
 interface Parked {
   readonly key: string;
@@ -101,74 +45,26 @@ interface HeldAck {
   readonly output: DhcpOutput;
 }
 
-function hex(bytes: Uint8Array): string {
-  let text = '';
-  for (const b of bytes) text += (b < 16 ? '0' : '') + b.toString(16);
-  return text;
-}
-
-/** The lease key of a hardware address. Stored leases carry it (LEASES.md). */
-const macKey = (mac: Uint8Array): string => `hw:${hex(mac.subarray(0, 6))}`;
-
-/**
- * A client is its hardware address: one lease, one address and one port block per MAC. Option 61
- * is echoed (RFC 6842) but names no lease, because phones change it while they boot (a boot
- * loader that omits it, an application that sends a type-1 id or an RFC 4361 DUID) and each form
- * would otherwise hold its own address and block. Kea's `match-client-id false` is this rule.
- */
-function clientKeyOf(message: DhcpMessage): string {
-  return macKey(chaddrOf(message));
-}
-
-/**
- * Stored bindings, one per MAC. Of two for one MAC (an earlier firmware keyed by option 61) the
- * one stored under 61 wins: boot loaders omit it, so that is the lease the running phone uses.
- */
-function onePerMac(entries: readonly BindingRecord[]): { kept: Set<BindingRecord>; dropped: [BindingRecord, BindingRecord][] } {
-  const chosen = new Map<string, BindingRecord>();
-  const dropped: [BindingRecord, BindingRecord][] = [];
-  for (const entry of entries) {
-    const key = macKey(entry.mac);
-    const held = chosen.get(key);
-    if (!held) {
-      chosen.set(key, entry);
-      continue;
-    }
-    const keep = entry.key.startsWith('id:') && !held.key.startsWith('id:') ? entry : held;
-    const lose = keep === held ? entry : held;
-    chosen.set(key, keep);
-    dropped.push([lose, keep]);
-  }
-  return { kept: new Set(chosen.values()), dropped };
-}
-
 export class DhcpServer implements LeaseDirectory {
   private config!: DhcpConfig;
   private classes: CompiledClass[] = [];
-  private pool = { first: 0, last: 0 };
-  private guestPool = { first: 0, last: 0 };
-  private reservationsByMac = new Map<string, number>();
-  private reservedIps = new Set<number>();
   private blocks!: PortBlockAllocator;
   private network: DhcpNetwork | undefined;
 
   private readonly byKey = new Map<string, Lease>();
   private readonly byIpMap = new Map<number, Lease>();
-  private readonly declined = new Map<number, number>();
-  private readonly knownAddresses = new Set<number>();
-  /** Per pool (keyed by its first address): every address below the cursor is known (used). */
-  private readonly freshCursor = new Map<number, number>();
+  private readonly addresses = new AddressPool({
+    holder: (ip) => this.byIpMap.get(ip),
+    probing: (ip) => this.probing.has(ip),
+    takeFrom: (lease) => this.takeAddressFrom(lease),
+  });
   private readonly probing = new Map<number, Parked>();
-  private readonly buckets = new Map<string, { tokens: number; last: number }>();
+  private readonly buckets = new Map<string, TokenBucket>();
+  private bucketLimits = { perMinute: 0, burst: 0 };
   private readonly listeners = new Set<(event: LeaseEvent) => void>();
   private readonly counterMap = new Map<string, number>();
 
-  private readonly slots: (Lease | undefined)[] = [];
-  private readonly freeSlots: number[] = [];
-  private readonly dirtyShards = new Set<number>();
-  private metaDirty = false;
-  private flushing: { ticket: number; versions: Map<Lease, number> } | undefined;
-  private nextTicket = 1;
+  private readonly journal = new LeaseJournal();
   private heldAcks: HeldAck[] = [];
   private offersPhone = 0;
   private offersGuest = 0;
@@ -176,14 +72,10 @@ export class DhcpServer implements LeaseDirectory {
   private exhaustedLoggedAt = -Infinity;
   private nextDue = Infinity;
   private dueDirty = false;
-  private rogueProbeAt: number | undefined = 0;
-  private rogueListenUntil: number | undefined;
-  private rogueXid = 0;
-  private rogueSeen = new Map<number, number>();
-  private lastProbeAt: number | undefined;
-  private stoppedBecause: string | undefined;
+  private readonly rogue: RogueProbe;
 
-  constructor(config: DhcpConfig, private readonly randomU32: () => number = () => 0x12345678) {
+  constructor(config: DhcpConfig, randomU32: () => number = () => 0x12345678) {
+    this.rogue = new RogueProbe(randomU32, (name) => this.count(name));
     this.configure(config);
   }
 
@@ -191,19 +83,13 @@ export class DhcpServer implements LeaseDirectory {
   configure(config: DhcpConfig): void {
     this.config = config;
     this.classes = compileClasses(config.classes);
-    this.pool = { first: parseIp(config.pool.first) ?? 0, last: parseIp(config.pool.last) ?? 0 };
-    this.guestPool = { first: parseIp(config.guestPool.first) ?? 0, last: parseIp(config.guestPool.last) ?? 0 };
-    this.reservationsByMac = new Map();
-    this.reservedIps = new Set();
-    for (const reservation of config.reservations) {
-      const mac = parseMac(reservation.mac);
-      const ip = parseIp(reservation.ip);
-      if (mac && ip !== undefined) {
-        this.reservationsByMac.set(macToString(mac), ip);
-        this.reservedIps.add(ip);
-      }
-    }
+    this.addresses.configure(config);
     if (!this.blocks) this.blocks = new PortBlockAllocator(config.reservedPorts, config.blockQuarantine * 1000);
+    // Buckets hold their rates: new limits start every client afresh.
+    if (this.bucketLimits.perMinute !== config.perMacPerMinute || this.bucketLimits.burst !== config.perMacBurst) {
+      this.bucketLimits = { perMinute: config.perMacPerMinute, burst: config.perMacBurst };
+      this.buckets.clear();
+    }
   }
 
   /** Set (or clear) the LAN address the server answers from; without one it stays silent. */
@@ -236,10 +122,10 @@ export class DhcpServer implements LeaseDirectory {
       if (lease.state === 'offered') offered++;
     }
     return {
-      serving: this.config.enabled && this.stoppedBecause === undefined && this.network !== undefined,
-      stoppedBecause: this.stoppedBecause,
-      otherServers: Array.from(this.rogueSeen.keys(), ipToString),
-      lastProbeAt: this.lastProbeAt,
+      serving: this.config.enabled && this.rogue.stoppedBecause() === undefined && this.network !== undefined,
+      stoppedBecause: this.rogue.stoppedBecause(),
+      otherServers: this.rogue.otherServers(),
+      lastProbeAt: this.rogue.lastProbeAt(),
       leases: { bound, offered, known: this.byKey.size },
       persistPending: this.heldAcks.length,
     };
@@ -337,7 +223,7 @@ export class DhcpServer implements LeaseDirectory {
     if (!this.config.enabled) return this.drop('disabled');
     const network = this.network;
     if (!network) return this.drop('no-address');
-    if (this.stoppedBecause !== undefined) return this.drop('stopped-other-server');
+    if (this.rogue.stoppedBecause() !== undefined) return this.drop('stopped-other-server');
     const mac = chaddrOf(message);
     if (mac.every((b, i) => b === network.mac[i])) return this.drop('own-probe');
     if (probes === 0 && !this.takeToken(macToString(mac), now)) return this.drop('rate-limited');
@@ -365,15 +251,10 @@ export class DhcpServer implements LeaseDirectory {
         const oldest = this.buckets.keys().next().value as string;
         this.buckets.delete(oldest);
       }
-      bucket = { tokens: this.config.perMacBurst, last: now };
+      bucket = new TokenBucket(this.config.perMacPerMinute / 60, this.config.perMacBurst);
       this.buckets.set(mac, bucket);
-    } else if (now > bucket.last) {
-      bucket.tokens = Math.min(this.config.perMacBurst, bucket.tokens + ((now - bucket.last) * this.config.perMacPerMinute) / 60000);
-      bucket.last = now;
     }
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
-    return true;
+    return bucket.take(now);
   }
 
   private admission(message: DhcpMessage): { phoneClass: PhoneClass | undefined; known: boolean; reason?: string } {
@@ -385,77 +266,14 @@ export class DhcpServer implements LeaseDirectory {
       viVendorSpecific: message.options.get(Opt.VI_VENDOR_SPECIFIC),
     });
     if (result.admitted) return { phoneClass: result.phoneClass, known: true };
-    const reserved = this.reservationsByMac.has(macToString(mac));
+    const reserved = this.addresses.hasReservation(mac);
     return { phoneClass: undefined, known: reserved || this.config.unknownClients === 'guest', reason: result.reason };
   }
 
   // ---------------------------------------------------------------- addresses
 
-  private poolOf(phoneClass: PhoneClass | undefined): { first: number; last: number } {
-    return phoneClass ? this.pool : this.guestPool;
-  }
-
-  private inPool(ip: number, pool: { first: number; last: number }): boolean {
-    return ip >= pool.first && ip <= pool.last;
-  }
-
-  private reservedFor(mac: Uint8Array): number | undefined {
-    return this.reservationsByMac.get(macToString(mac));
-  }
-
-  /** Whether `lease` may have `ip` now (not declined, not the router, not someone else's). */
   private usableBy(ip: number, lease: Lease | undefined, mac: Uint8Array, now: number): boolean {
-    if (ip === 0 || ip === this.network?.ip) return false;
-    const declinedUntil = this.declined.get(ip);
-    if (declinedUntil !== undefined && declinedUntil > now) return false;
-    if (this.reservedIps.has(ip) && this.reservedFor(mac) !== ip) return false;
-    const probe = this.probing.get(ip);
-    if (probe && lease?.ip !== ip) return false;
-    const holder = this.byIpMap.get(ip);
-    return holder === undefined || holder === lease;
-  }
-
-  /** RFC 2131 §4.3.1 address choice, plus "never used before => probe first". */
-  private pickAddress(
-    lease: Lease | undefined,
-    mac: Uint8Array,
-    phoneClass: PhoneClass | undefined,
-    requested: number | undefined,
-    now: number,
-  ): { ip: number; probe: boolean } | undefined {
-    const reserved = this.reservedFor(mac);
-    if (reserved !== undefined) return this.usableBy(reserved, lease, mac, now) ? { ip: reserved, probe: false } : undefined;
-    const pool = this.poolOf(phoneClass);
-    const needsProbe = (ip: number) => this.config.probeNewAddresses && !this.knownAddresses.has(ip);
-    if (lease && lease.ip !== 0 && this.inPool(lease.ip, pool) && this.usableBy(lease.ip, lease, mac, now)) {
-      return { ip: lease.ip, probe: needsProbe(lease.ip) };
-    }
-    if (requested !== undefined && this.inPool(requested, pool) && this.usableBy(requested, lease, mac, now)) {
-      return { ip: requested, probe: needsProbe(requested) };
-    }
-    // Addresses only ever become known, so a cursor skips the used prefix of the pool in O(1).
-    let cursor = this.freshCursor.get(pool.first) ?? pool.first;
-    while (cursor <= pool.last && this.knownAddresses.has(cursor)) cursor++;
-    this.freshCursor.set(pool.first, cursor);
-    for (let ip = cursor; ip <= pool.last; ip++) {
-      if (!this.knownAddresses.has(ip) && this.usableBy(ip, lease, mac, now)) return { ip, probe: needsProbe(ip) };
-    }
-    // Everything was used once: free addresses first, then the longest-ended lease gives its own up.
-    let oldest: Lease | undefined;
-    for (let ip = pool.first; ip <= pool.last; ip++) {
-      const holder = this.byIpMap.get(ip);
-      if (!holder) {
-        if (this.usableBy(ip, lease, mac, now)) return { ip, probe: false };
-        continue;
-      }
-      if (holder === lease || (holder.state !== 'released' && holder.state !== 'expired')) continue;
-      if (this.reservedIps.has(ip) || this.probing.has(ip)) continue;
-      if (!oldest || holder.expiresAt < oldest.expiresAt) oldest = holder;
-    }
-    if (!oldest) return undefined;
-    const ip = oldest.ip;
-    this.takeAddressFrom(oldest);
-    return { ip, probe: false };
+    return this.addresses.usableBy(ip, lease, mac, now, this.network?.ip);
   }
 
   private takeAddressFrom(lease: Lease): void {
@@ -477,18 +295,14 @@ export class DhcpServer implements LeaseDirectory {
   private forget(lease: Lease): void {
     if (lease.ip !== 0 && this.byIpMap.get(lease.ip) === lease) this.byIpMap.delete(lease.ip);
     this.byKey.delete(lease.key);
-    if (lease.slot >= 0) {
-      this.slots[lease.slot] = undefined;
-      this.freeSlots.push(lease.slot);
-      this.dirtyShards.add(Math.floor(lease.slot / SHARD_SLOTS));
-    }
+    this.journal.release(lease);
   }
 
   /** A persisted fact of the lease changed: it must be written before the client is told. */
   private changed(lease: Lease): void {
     lease.version++;
     lease.info = undefined;
-    if (lease.slot >= 0) this.dirtyShards.add(Math.floor(lease.slot / SHARD_SLOTS));
+    this.journal.touched(lease);
   }
 
   private leaseFor(key: string, mac: Uint8Array): Lease {
@@ -530,7 +344,7 @@ export class DhcpServer implements LeaseDirectory {
     }
     // After a clean probe the probed address is the one to offer.
     const requested = probedIp ?? readU32Value(message.options.get(Opt.REQUESTED_IP));
-    const choice = this.pickAddress(existing, mac, phoneClass, requested, now);
+    const choice = this.addresses.pick(existing, mac, phoneClass, requested, now, this.network?.ip);
     if (!choice) {
       // Logged at most once a minute: a flood must not become a log flood.
       if (now >= this.exhaustedLoggedAt + 60_000) {
@@ -641,11 +455,8 @@ export class DhcpServer implements LeaseDirectory {
     return this.bind(lease, message, phoneClass, now, out);
   }
 
-  /** The lease's address still fits the client's class (pool) and nobody else took it. */
   private stillRight(lease: Lease, phoneClass: PhoneClass | undefined, now: number): boolean {
-    if (!this.usableBy(lease.ip, lease, lease.mac, now)) return false;
-    if (this.reservedFor(lease.mac) === lease.ip) return true;
-    return this.inPool(lease.ip, this.poolOf(phoneClass));
+    return this.addresses.stillRight(lease, phoneClass, now, this.network?.ip);
   }
 
   private bind(lease: Lease, message: DhcpMessage, phoneClass: PhoneClass | undefined, now: number, out: DhcpOutput[]): void {
@@ -656,17 +467,17 @@ export class DhcpServer implements LeaseDirectory {
     }
     if (phoneClass) {
       this.acquireBlock(lease, phoneClass, now, out);
-      if (this.blocks.activate(lease.key)) this.metaDirty = true;
+      if (this.blocks.activate(lease.key)) this.journal.metaChanged();
     } else if (this.blocks.holding(lease.key)?.state === 'active') {
       // No longer admitted as a phone: its block goes dormant (kept, quarantined) meanwhile.
       this.blocks.end(lease.key, now);
     }
-    this.knownAddresses.add(lease.ip);
+    this.addresses.markKnown(lease.ip);
     const leaseSeconds = this.leaseSecondsOf(lease);
     lease.state = 'bound';
     lease.expiresAt = now + leaseSeconds * 1000;
     this.noteDue(lease.expiresAt);
-    if (lease.slot < 0) this.assignSlot(lease);
+    if (lease.slot < 0) this.journal.assign(lease);
     this.emitEvent('bound', lease);
     const ack = this.reply(MessageType.ACK, message, lease, undefined);
     if (lease.version > lease.durableVersion) {
@@ -681,18 +492,6 @@ export class DhcpServer implements LeaseDirectory {
   private leaseSecondsOf(lease: Lease): number {
     return lease.phoneClass ? this.config.leaseTime : this.config.guestLeaseTime;
   }
-
-  private assignSlot(lease: Lease): void {
-    let slot = this.freeSlots.pop();
-    while (slot !== undefined && this.slots[slot] !== undefined) slot = this.freeSlots.pop();
-    if (slot === undefined) slot = this.slots.length;
-    this.slots[slot] = lease;
-    lease.slot = slot;
-    if (Math.floor(slot / SHARD_SLOTS) >= this.shardCount) this.metaDirty = true;
-    this.dirtyShards.add(Math.floor(slot / SHARD_SLOTS));
-  }
-
-  private shardCount = 0;
 
   private lapseOffer(lease: Lease, now: number): void {
     this.adjustOffers(lease, -1);
@@ -722,7 +521,7 @@ export class DhcpServer implements LeaseDirectory {
     const lease = this.byKey.get(clientKeyOf(message));
     const requested = readU32Value(message.options.get(Opt.REQUESTED_IP));
     if (!lease || requested === undefined || lease.ip !== requested) return this.drop('decline-unknown');
-    this.declined.set(requested, now + this.config.declineQuarantine * 1000);
+    this.addresses.quarantine(requested, now + this.config.declineQuarantine * 1000);
     this.noteDue(now + this.config.declineQuarantine * 1000);
     out.push({ kind: 'log', level: 'warn', text: `${macToString(lease.mac)} declined ${ipToString(requested)} (in use by another host); quarantined` });
     const wasBound = lease.state === 'bound';
@@ -758,7 +557,7 @@ export class DhcpServer implements LeaseDirectory {
     if (!known) return this.drop('unknown-client-ignored');
     const target = message.ciaddr !== 0 ? message.ciaddr : input.srcIp;
     if (target === 0) return this.drop('inform-no-address');
-    const { offered, always, file } = this.optionsFor(phoneClass, undefined, message);
+    const { offered, always, file } = this.optionsFor(phoneClass, undefined);
     const network = this.network as DhcpNetwork;
     const { bytes } = buildReply({
       type: MessageType.ACK, request: message, serverIp: network.ip, yiaddr: 0,
@@ -770,62 +569,18 @@ export class DhcpServer implements LeaseDirectory {
   }
 
   private tftpServer(): number {
-    return this.config.tftpServer === 'auto' ? (this.network as DhcpNetwork).ip : (parseIp(this.config.tftpServer) ?? 0);
+    return tftpServerOf(this.config, this.network as DhcpNetwork);
   }
 
-  /** The options a client of this class may get; what is sent depends on its request list. */
-  private optionsFor(
-    phoneClass: PhoneClass | undefined, block: PortBlock | undefined, message: DhcpMessage,
-  ): { offered: Map<number, Uint8Array>; always: number[]; file: string | undefined } {
-    const network = this.network as DhcpNetwork;
-    const offered = new Map<number, Uint8Array>();
-    const always: number[] = [Opt.SUBNET_MASK, Opt.ROUTER];
-    offered.set(Opt.SUBNET_MASK, u32Value(prefixMask(network.prefixLength)));
-    const router = this.config.router === 'auto' ? network.ip : (parseIp(this.config.router) ?? network.ip);
-    offered.set(Opt.ROUTER, ipListValue([router]));
-    // Only servers the owner named: a phone told of a DNS server that is not there fails its lookups.
-    if (this.config.dns.length > 0) {
-      offered.set(Opt.DNS, ipListValue(this.config.dns.map((text) => (text === DNS_ROUTER ? network.ip : (parseIp(text) ?? 0)))));
-      always.push(Opt.DNS);
-    }
-    if (this.config.ntp.length > 0) {
-      offered.set(Opt.NTP, ipListValue(this.config.ntp.map((text) => parseIp(text) ?? 0)));
-      always.push(Opt.NTP);
-    }
-    if (!phoneClass) return { offered, always, file: undefined };
-    const tftp = this.tftpServer();
-    offered.set(Opt.TFTP_SERVER_NAME, textValue(ipToString(tftp)));
-    offered.set(Opt.TFTP_SERVERS, ipListValue([tftp]));
-    offered.set(Opt.BOOTFILE, textValue(phoneClass.bootFile));
-    always.push(Opt.TFTP_SERVER_NAME, Opt.BOOTFILE, Opt.TFTP_SERVERS);
-    if (block) {
-      // RFC 7618 option 159: offered only when asked for, unless the class forces it.
-      offered.set(Opt.PORT_PARAMS, portParamsValue({ offset: 0, psidLength: block.psidLength, psid: block.psid }));
-      if (phoneClass.sendPortParams === 'always') always.push(Opt.PORT_PARAMS);
-      const sub = phoneClass.portRangeSubOptions;
-      if (sub) {
-        offered.set(Opt.VENDOR_SPECIFIC, subOptionsValue([
-          { code: sub.first, value: u16Value(block.first) },
-          { code: sub.last, value: u16Value(block.last) },
-        ]));
-        always.push(Opt.VENDOR_SPECIFIC);
-      }
-    }
-    for (const raw of phoneClass.options) {
-      const bytes = rawOptionBytes(raw);
-      if (bytes.ok) {
-        offered.set(raw.code, bytes.value);
-        if (!always.includes(raw.code)) always.push(raw.code);
-      }
-    }
-    return { offered, always, file: phoneClass.bootFile };
+  private optionsFor(phoneClass: PhoneClass | undefined, block: PortBlock | undefined): ReturnType<typeof offeredOptions> {
+    return offeredOptions(this.config, this.network as DhcpNetwork, phoneClass, block);
   }
 
   /** Build an OFFER/ACK for `lease`; pushed to `out` when given, returned either way. */
   private reply(type: number, message: DhcpMessage, lease: Lease, out: DhcpOutput[] | undefined): DhcpOutput {
     const network = this.network as DhcpNetwork;
     const holding = lease.phoneClass ? this.blocks.holding(lease.key) : undefined;
-    const { offered, always, file } = this.optionsFor(lease.phoneClass, holding?.block, message);
+    const { offered, always, file } = this.optionsFor(lease.phoneClass, holding?.block);
     const leaseSeconds = lease.phoneClass ? this.config.leaseTime : this.config.guestLeaseTime;
     const { bytes, dropped } = buildReply({
       type, request: message, serverIp: network.ip, yiaddr: lease.ip,
@@ -898,11 +653,11 @@ export class DhcpServer implements LeaseDirectory {
     this.probing.delete(ip);
     if (inUse) {
       this.count('probe-conflict');
-      this.declined.set(ip, now + this.config.declineQuarantine * 1000);
+      this.addresses.quarantine(ip, now + this.config.declineQuarantine * 1000);
       this.noteDue(now + this.config.declineQuarantine * 1000);
       out.push({ kind: 'log', level: 'warn', text: `${ipToString(ip)} answers although nobody leased it; not offered` });
     } else {
-      this.knownAddresses.add(ip);
+      this.addresses.markKnown(ip);
     }
     this.handle(parked.input, parked.payload, now, out, parked.probes, inUse ? undefined : ip);
     this.startFlush(out);
@@ -912,57 +667,21 @@ export class DhcpServer implements LeaseDirectory {
   // ---------------------------------------------------------------- persistence
 
   private startFlush(out: DhcpOutput[]): void {
-    if (this.flushing || (this.dirtyShards.size === 0 && !this.metaDirty)) return;
-    const records: { key: string; bytes: Uint8Array }[] = [];
-    const versions = new Map<Lease, number>();
-    const shards = Array.from(this.dirtyShards).sort((a, b) => a - b);
-    this.dirtyShards.clear();
-    for (const shard of shards) {
-      const entries: BindingRecord[] = [];
-      for (let slot = shard * SHARD_SLOTS; slot < (shard + 1) * SHARD_SLOTS; slot++) {
-        const lease = this.slots[slot];
-        if (!lease) continue;
-        const holding = this.blocks.holding(lease.key);
-        entries.push({
-          slot, key: lease.key, mac: lease.mac, ip: lease.ip, phoneClass: lease.phoneClass?.name,
-          psidLength: holding?.state === 'offered' || !holding ? 0 : holding.block.psidLength,
-          psid: holding?.state === 'offered' || !holding ? 0 : holding.block.psid,
-          released: false,
-        });
-        versions.set(lease, lease.version);
-      }
-      records.push({ key: shardKey(shard), bytes: encodeShard(shard, entries) });
-    }
-    // The meta record carries the shard count and the ever-used block map, written when either
-    // changed and always last. A cut before it loses only what this flush added, and no ACK for
-    // that was sent yet (ACKs wait for the whole flush): the client retries and is served again.
-    const needed = Math.ceil(this.slots.length / SHARD_SLOTS);
-    if (needed > this.shardCount) this.metaDirty = true;
-    if (this.metaDirty) {
-      this.shardCount = Math.max(this.shardCount, needed);
-      this.metaDirty = false;
-      records.push({ key: META_KEY, bytes: encodeMeta(this.shardCount, this.blocks.everUsedBitmap()) });
-    }
-    const ticket = this.nextTicket++;
-    this.flushing = { ticket, versions };
+    const persist = this.journal.flush(this.blocks);
+    if (!persist) return;
     this.count('persist.writes');
-    out.push({ kind: 'persist', ticket, records });
+    out.push(persist);
   }
 
   /** The store finished (or failed) writing a 'persist' output's records. */
   persisted(ticket: number, ok: boolean, now: number): DhcpOutput[] {
     const out: DhcpOutput[] = [];
-    if (!this.flushing || this.flushing.ticket !== ticket) return out;
-    const { versions } = this.flushing;
-    this.flushing = undefined;
-    if (ok) {
-      for (const [lease, version] of versions) lease.durableVersion = Math.max(lease.durableVersion, version);
-    } else {
+    if (!this.journal.completed(ticket, ok)) return out;
+    if (!ok) {
       // Availability first: a phone without an address is worse than a lease that may not
       // survive a reboot. The shards stay dirty and are written again with the next change.
       this.count('persist.failed');
       out.push({ kind: 'log', level: 'error', text: 'lease database write failed; answering anyway, retrying with the next change' });
-      for (const lease of versions.keys()) if (lease.slot >= 0) this.dirtyShards.add(Math.floor(lease.slot / SHARD_SLOTS));
       for (const held of this.heldAcks) held.lease.durableVersion = Math.max(held.lease.durableVersion, held.version);
     }
     const still: HeldAck[] = [];
@@ -987,44 +706,29 @@ export class DhcpServer implements LeaseDirectory {
    * MAC: one stored under option 61 (earlier firmware) is migrated in place (see onePerMac).
    */
   restore(read: (key: string) => Uint8Array | undefined, now: number): { loaded: number; skipped: string[] } {
-    const skipped: string[] = [];
     let loaded = 0;
-    const metaBytes = read(META_KEY);
-    if (!metaBytes) return { loaded, skipped };
-    const meta = decodeMeta(metaBytes);
-    if (isRecordError(meta)) return { loaded, skipped: [`${META_KEY}: ${meta}`] };
-    this.blocks.markEverUsed(meta.everUsed);
-    this.shardCount = meta.shardCount;
+    const contents = this.journal.load(read);
+    if (!contents) return { loaded, skipped: [] };
+    const { entries, skipped } = contents;
+    if (!contents.everUsed) return { loaded, skipped };
+    this.blocks.markEverUsed(contents.everUsed);
     const classes = new Map(this.config.classes.map((phoneClass) => [phoneClass.name, phoneClass]));
-    const entries: BindingRecord[] = [];
-    for (let shard = 0; shard < meta.shardCount; shard++) {
-      const bytes = read(shardKey(shard));
-      if (!bytes) continue;
-      const decoded = decodeShard(bytes);
-      if (isRecordError(decoded) || decoded.shard !== shard) {
-        skipped.push(`${shardKey(shard)}: ${isRecordError(decoded) ? decoded : 'wrong shard number'}`);
-        continue;
-      }
-      entries.push(...decoded.entries);
-    }
     const { kept, dropped } = onePerMac(entries);
     for (const entry of entries) {
       if (!kept.has(entry)) continue;
       const key = macKey(entry.mac);
-      if (this.byKey.has(key) || this.slots[entry.slot] || (entry.ip !== 0 && this.byIpMap.has(entry.ip))) {
+      if (this.byKey.has(key) || this.journal.slotTaken(entry.slot) || (entry.ip !== 0 && this.byIpMap.has(entry.ip))) {
         skipped.push(`${entry.key}: duplicate`);
         continue;
       }
       const lease = this.leaseFor(key, entry.mac);
       // Stored by an earlier firmware under option 61: same slot, address and block, new key.
-      if (entry.key !== key) this.dirtyShards.add(Math.floor(entry.slot / SHARD_SLOTS));
+      this.journal.place(lease, entry.slot, entry.key !== key);
       lease.phoneClass = entry.phoneClass !== undefined ? classes.get(entry.phoneClass) : undefined;
-      lease.slot = entry.slot;
-      this.slots[entry.slot] = lease;
       if (entry.ip !== 0) {
         lease.ip = entry.ip;
         this.byIpMap.set(entry.ip, lease);
-        this.knownAddresses.add(entry.ip);
+        this.addresses.markKnown(entry.ip);
         lease.state = 'bound';
         lease.expiresAt = now + (lease.phoneClass ? this.config.leaseTime : this.config.guestLeaseTime) * 1000;
         this.noteDue(lease.expiresAt);
@@ -1042,8 +746,7 @@ export class DhcpServer implements LeaseDirectory {
       // Its block may still be in the phone's hands: it rests a quarantine from now, owned by nobody.
       const owner = `dropped:${entry.key}`; // never a lease key, so no lease loses its own block here
       if (block && this.blocks.restore(owner, block, now, false)) this.blocks.end(owner, now, true);
-      if (!this.slots[entry.slot]) this.freeSlots.push(entry.slot);
-      this.dirtyShards.add(Math.floor(entry.slot / SHARD_SLOTS));
+      this.journal.drop(entry.slot);
     }
     return { loaded, skipped };
   }
@@ -1060,17 +763,14 @@ export class DhcpServer implements LeaseDirectory {
     for (const lease of this.byKey.values()) {
       if ((lease.state === 'offered' || lease.state === 'bound') && lease.expiresAt < next) next = lease.expiresAt;
     }
-    for (const until of this.declined.values()) if (until < next) next = until;
+    next = Math.min(next, this.addresses.nextQuarantineEnd());
     this.nextDue = next;
     this.dueDirty = false;
   }
 
   pollAt(): number | undefined {
     if (this.dueDirty) this.recomputeDue();
-    let at = this.nextDue;
-    const probing = this.network !== undefined && this.config.enabled;
-    if (probing && this.rogueProbeAt !== undefined && this.rogueProbeAt < at) at = this.rogueProbeAt;
-    if (this.rogueListenUntil !== undefined && this.rogueListenUntil < at) at = this.rogueListenUntil;
+    const at = Math.min(this.nextDue, this.rogue.pollAt(this.network !== undefined && this.config.enabled));
     return at === Infinity ? undefined : at;
   }
 
@@ -1087,69 +787,15 @@ export class DhcpServer implements LeaseDirectory {
         this.emitEvent('expired', lease);
       }
     }
-    for (const [ip, until] of this.declined) if (until <= now) this.declined.delete(ip);
+    this.addresses.endQuarantines(now);
     this.recomputeDue();
-    this.rogueDispatch(now, out);
+    this.rogue.dispatch(now, this.network, this.config, out);
     this.startFlush(out);
     return out;
   }
 
-  // ---------------------------------------------------------------- other servers on the LAN
-
-  private rogueDispatch(now: number, out: DhcpOutput[]): void {
-    const network = this.network;
-    if (this.rogueListenUntil !== undefined && now >= this.rogueListenUntil) {
-      this.rogueListenUntil = undefined;
-      const seenNow = Array.from(this.rogueSeen).filter(([, at]) => at >= (this.lastProbeAt ?? 0));
-      if (seenNow.length === 0) {
-        if (this.rogueSeen.size > 0 || this.stoppedBecause) {
-          out.push({ kind: 'log', level: 'info', text: 'no other DHCP server answers any more' + (this.stoppedBecause ? '; serving again' : '') });
-        }
-        this.rogueSeen.clear();
-        this.stoppedBecause = undefined;
-      }
-    }
-    if (this.rogueProbeAt === undefined || now < this.rogueProbeAt || !network || !this.config.enabled) return;
-    this.rogueProbeAt = now + this.config.rogueProbeInterval * 1000;
-    this.rogueListenUntil = now + ROGUE_LISTEN_MS;
-    this.lastProbeAt = now;
-    this.rogueXid = this.randomU32() >>> 0;
-    const buffer = new Uint8Array(548);
-    const { length } = emitDhcp(
-      {
-        op: BOOTREQUEST, xid: this.rogueXid, flags: FLAG_BROADCAST, chaddr: network.mac,
-        options: [
-          { code: Opt.MESSAGE_TYPE, value: Uint8Array.of(MessageType.DISCOVER) },
-          { code: Opt.PARAMETER_LIST, value: Uint8Array.of(Opt.SUBNET_MASK, Opt.ROUTER, Opt.SERVER_ID) },
-          { code: Opt.VENDOR_CLASS, value: encodeAscii('plugboard-probe') },
-        ],
-      },
-      buffer,
-    );
-    this.count('tx.probe-discover');
-    out.push({ kind: 'send', from: 68, to: { kind: 'broadcast' }, toPort: 67, payload: buffer.slice(0, length) });
-  }
-
   /** A datagram that arrived on UDP port 68 (answers to our own probe DISCOVER). */
   processClientSide(input: DhcpInput, now: number): DhcpOutput[] {
-    const out: DhcpOutput[] = [];
-    if (input.port !== 'lan') return out;
-    const message = parseDhcp(input.payload);
-    if (isDhcpError(message) || message.op !== BOOTREPLY || message.xid !== this.rogueXid) return out;
-    if (message.messageType !== MessageType.OFFER || this.rogueListenUntil === undefined) return out;
-    const server = readU32Value(message.options.get(Opt.SERVER_ID)) ?? input.srcIp;
-    if (server === this.network?.ip) return out;
-    const first = !this.rogueSeen.has(server);
-    this.rogueSeen.set(server, now);
-    this.count('other-server-seen');
-    if (first) {
-      const stop = this.config.rogueServerPolicy === 'stop';
-      out.push({
-        kind: 'log', level: 'error',
-        text: `ANOTHER DHCP SERVER ANSWERS ON THE LAN: ${ipToString(server)} offered ${ipToString(message.yiaddr)}` + (stop ? '; not serving' : ''),
-      });
-      if (stop) this.stoppedBecause = `another DHCP server (${ipToString(server)}) answers on the LAN`;
-    }
-    return out;
+    return this.rogue.receive(input, now, this.network, this.config);
   }
 }

@@ -439,8 +439,10 @@ class IPv4Stack implements RouterStack {
     }
     const result = state.pending.enqueue(hop, frame, now, this.options.arpRetryMs);
     if (result === 'hop-full' || result === 'total-full') {
+      // Dropped and counted, as when the hop never answers: `false` is kept for a port that refuses,
+      // since senders (TFTP) wait for the port then, and one silent hop must not hold them all.
       this.counters_.event('arp.queue-full');
-      return false;
+      return true;
     }
     if (result === 'queued-new') {
       this.sendArpRequest(state, hop);

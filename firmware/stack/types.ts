@@ -21,7 +21,10 @@ export type DatagramHandler = (datagram: Datagram) => void;
 export interface UdpEndpoint {
   readonly port: PortName;
   readonly localPort: number;
-  /** Unicast; resolves the next hop with ARP (queued while unresolved). False = dropped (counted). */
+  /**
+   * Unicast; resolves the next hop with ARP (queued while unresolved; dropped and counted when that
+   * hop's queue is full). False = the port refused it (its transmit queue is full): try again later.
+   */
   sendTo(dstIp: number, dstPort: number, payload: Uint8Array): boolean;
   /** Unicast to a known MAC without ARP (a DHCP client that has no address yet). */
   sendToMac(dstMac: Uint8Array, dstIp: number, dstPort: number, payload: Uint8Array): boolean;

@@ -200,4 +200,35 @@ test('flash.sh: the SSH link cut mid-install, or an overlay too full, leaves the
   }
 });
 
+test('flash.sh in ports mode (a board file of one\'s own): the ports leave netifd\'s bridge and interfaces, dnsmasq ignores the LAN; --uninstall restores every byte', async () => {
+  if (why) { console.log(`  skipped: ${why}`); return; }
+  const router = await TestRouter.up();
+  try {
+    const board = JSON.parse(readFileSync(join(REPO, 'board/x86-64-generic.json'), 'utf8'));
+    board.name = 'x86-64-ports';
+    board.forwarding = 'ports';
+    delete board.offload;
+    delete board.sources.offload;
+    const file = join(router.dir, 'x86-64-ports.json');
+    writeFileSync(file, JSON.stringify(board, null, 2));
+    const before = router.snapshot();
+    const installed = flash(router, '--board', file);
+    assert.is(installed.status, 0, installed.out);
+    assert.match(installed.out, /ports mode: taking eth0 eth1 from netifd/);
+    const get = async (key: string): Promise<string> => (await router.ssh(`uci -q get ${key} || echo absent`)).stdout.trim();
+    assert.is(await get('network.@device[0].ports'), 'absent', 'eth0 left br-lan');
+    assert.is(await get('network.wan.proto'), 'none');
+    assert.is(await get('network.wan.auto'), '0');
+    assert.is(await get('network.wan6.proto'), 'none');
+    assert.is(await get('network.lan.proto'), 'static', 'the LAN interface itself stays');
+    assert.is(await get('dhcp.lan.ignore'), '1');
+    assert.match(readFileSync(join(router.root, 'tmp/log/network.actions'), 'utf8'), /reload/, 'netifd reloaded');
+    const removed = flash(router, '--uninstall');
+    assert.is(removed.status, 0, removed.out);
+    assert.equal(differences(before, router.snapshot()), [], 'every file byte-identical after --uninstall');
+  } finally {
+    router.down();
+  }
+});
+
 test.run();

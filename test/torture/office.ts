@@ -31,7 +31,7 @@ export interface OfficeBed {
   /** Console output since the last call. */
   output(): string;
   run(ms: number): Promise<void>;
-  /** A host of the test's own on the LAN (or WAN) switch. */
+  /** A host of the test's own on the LAN (or WAN) switch (keeping few received frames: long runs would hoard them). */
   host(name: string, mac: string, side?: 'lan' | 'wan', ip?: number): SimHost;
 }
 
@@ -69,7 +69,7 @@ export async function officeBed(seed: number, phones: number, plugIntervalMs = 1
       return text;
     },
     run: (ms) => bed.runAsync(ms, tick),
-    host: (name, mac, side = 'lan', ip) => bed.addHost({ name, mac, ip, prefixLength: 24 }, side),
+    host: (name, mac, side = 'lan', ip) => bed.addHost({ name, mac, ip, prefixLength: 24, keepFrames: 16 }, side),
   };
 }
 

@@ -12,11 +12,14 @@ const PACKAGE_ARCH = {
   'x86-64-generic': 'x86_64',
 };
 
+// A board file of one's own: the usual opkg architecture of its CPU family.
+const BY_ARCH = { x86_64: 'x86_64', mipsel: 'mipsel_24kc', mips: 'mips_24kc', aarch64: 'aarch64_cortex-a53', armhf: 'arm_cortex-a7_neon-vfpv4' };
+
 const [file] = process.argv.slice(2);
 const board = JSON.parse(readFileSync(file, 'utf8'));
-const pkgArch = PACKAGE_ARCH[board.name];
-if (!pkgArch) {
-  console.error(`board ${board.name}: not a router flash.sh knows (one of ${Object.keys(PACKAGE_ARCH).join(', ')})`);
+const pkgArch = PACKAGE_ARCH[board.name] ?? (board.name === 'sim' || board.name === 'host' ? undefined : BY_ARCH[board.arch]);
+if (!pkgArch || !board.console?.device) {
+  console.error(`board ${board.name}: not a router flash.sh can pack for (the simulated board and the host board are not)`);
   process.exit(2);
 }
 const q = (v) => `'${String(v).replace(/'/g, `'\\''`)}'`;

@@ -2,7 +2,7 @@
 # Packs Plugboard for one board as an opkg .ipk, the format OpenWrt 24.10 installs: a gzip'd tar
 # holding ./debian-binary ("2.0"), ./data.tar.gz and ./control.tar.gz, in that order (OpenWrt
 # scripts/ipkg-build). Reproducible: fixed owner, mode and mtime, sorted names.
-#   tools/flash/build-ipk.sh --board <name> --out <dir> [--runtime FILE] [--bundle FILE]
+#   tools/flash/build-ipk.sh --board <name|file.json> --out <dir> [--runtime FILE] [--bundle FILE]
 # Prints the package's path. Needs the bundle (npm run build) and the board's runtime
 # (bash hal/native/build.sh --arch <arch>); flash.sh builds both first.
 set -euo pipefail
@@ -19,6 +19,7 @@ while (($#)); do
 done
 [[ -n $board && -n $out ]] || { echo "usage: build-ipk.sh --board <name> --out <dir>" >&2; exit 2; }
 board_file=$repo/board/$board.json
+[[ $board == *.json && -f $board ]] && board_file=$board
 [[ -f $board_file ]] || { echo "build-ipk: no board file $board_file" >&2; exit 2; }
 eval "$(node "$repo/tools/flash/board-info.mjs" "$board_file")"
 runtime=${runtime:-$repo/hal/native/build/$BOARD_ARCH/plugboard}

@@ -41,9 +41,15 @@ const randomMac = (rng: Rng): Uint8Array => {
 
 const n = (x: number): string => x.toLocaleString('en');
 
-/** DISCOVERs from random MACs, half claiming to be Yealink phones, never following up. */
-export function dhcpDiscoverFlood(bed: OfficeBed, total: number, seed: number): Attack {
+/**
+ * DISCOVERs from random MACs, half claiming to be Yealink phones, never following up. The Yealink
+ * class admits only its phones' OUI, as the README tells owners to set it: without that, clients
+ * claiming the class from random MACs hold every phone offer slot (see the README's limits).
+ */
+export async function dhcpDiscoverFlood(bed: OfficeBed, total: number, seed: number): Promise<Attack> {
   const rng = new Rng(seed ^ 0xd15c);
+  bed.bed.board.console.type('phone-class yealink mac 80:5e:c0\r');
+  await bed.run(500);
   const attacker = bed.host('discover-flooder', '02:66:66:00:00:01');
   const buffer = new Uint8Array(576);
   const durationMs = spread(bed, total, 2000, () => {
