@@ -34,8 +34,8 @@ const FETCH: Record<Client, string> = {
 
 interface Server {
   readonly name: string;
-  /** Bring up a rig serving the image; the returned rig has the phones' LAN shaped by the caller. */
-  up(root: string, image: Uint8Array): Promise<Rig>;
+  /** Bring up a rig serving the image (the caller shapes its LAN and tears it down). */
+  up(image: Uint8Array): Promise<Rig>;
 }
 
 /** What each phone runs: a lease (address, server, boot file from it), then the image; prints the bytes. */
@@ -43,7 +43,7 @@ function phoneScript(client: Client): string {
   return [
     '#!/bin/sh',
     // udhcpc calls this with "bound": take the address, remember the server and the boot file.
-    'if [ "$1" = bound ]; then ip addr add "$ip/$mask" dev "$interface"; echo "server=${tftp:-${siaddr:-$serverid}}; file=$boot_file" > "$LEASE_FILE"; fi',
+    'if [ "$1" = bound ]; then ip addr add "$ip/$mask" dev "$interface"; echo "server=${tftp:-${siaddr:-$serverid}}; file=${bootfile:-$boot_file}" > "$LEASE_FILE"; fi',
     'if [ "$1" != fetch ]; then exit 0; fi',
     'export LEASE_FILE=/tmp/pb-storm-lease.$$',
     'busybox udhcpc -i eth0 -n -q -t 8 -T 2 -V yealink -O 66 -O 67 -s "$0" >/dev/null 2>&1 || { echo "no lease"; exit 1; }',
@@ -59,7 +59,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Plugboard in router mode: the image uploaded into its store through a console window. */
 const plugboard: Server = {
   name: 'Plugboard (router mode)',
-  async up(root, image) {
+  async up(image) {
     const rig = await Rig.up({ firmware: 'full', forwarding: 'kernel', startRouter: false });
     try {
       await rig.startRouter(['--flash', `${rig.flashFile}:${MIB + 8}M`]);
@@ -70,8 +70,9 @@ const plugboard: Server = {
         for (const line of ['set dhcp.probe off', `phone-class yealink boot-file ${IMAGE}`]) await term.command(line, /plugboard> $/, 10_000);
         await term.command(`image upload ${UPLOADER} ${IMAGE} 10`, /Upload window .*\r\n/);
         const uploader = rig.addPhone('uploader', { address: `${UPLOADER}/24` });
-        writeFileSync(join(root, IMAGE), image);
-        const put = await uploader.runAsync(['tftp', '-m', 'binary', rig.lanAddress, '-c', 'put', join(root, IMAGE), IMAGE], 600_000);
+        const file = join(rig.dir, IMAGE);
+        writeFileSync(file, image);
+        const put = await uploader.runAsync(['tftp', '-m', 'binary', rig.lanAddress, '-c', 'put', file, IMAGE], 600_000);
         const listed = await term.command('image list', /\d+ items, .* free\r\n/);
         if (put.status !== 0 || !listed.includes(`${IMAGE} `)) throw new Error(`upload failed: ${put.stdout}${put.stderr}\n${listed}`);
         rig.removePhone('uploader');
@@ -88,21 +89,22 @@ const plugboard: Server = {
 };
 
 /** A rig whose router namespace is a plain Linux host on the LAN, for the peers. */
-async function peerRig(root: string, image: Uint8Array): Promise<Rig> {
+async function peerRig(image: Uint8Array): Promise<{ rig: Rig; root: string }> {
   const rig = await Rig.up({ startRouter: false });
+  const root = join(rig.dir, 'tftproot');
   must(rig.routerNs, ['ip', 'addr', 'add', `${rig.lanAddress}/${rig.lanPrefix}`, 'dev', 'lan0']);
   must(rig.routerNs, ['ip', 'link', 'set', 'lan0', 'up']);
   chmodSync(rig.dir, 0o755); // atftpd serves as nobody
   mkdirSync(root, { recursive: true, mode: 0o755 });
   chmodSync(root, 0o755);
   writeFileSync(join(root, IMAGE), image, { mode: 0o644 });
-  return rig;
+  return { rig, root };
 }
 
 const dnsmasq: Server = {
   name: 'dnsmasq (DHCP + TFTP)',
-  async up(root, image) {
-    const rig = await peerRig(root, image);
+  async up(image) {
+    const { rig, root } = await peerRig(image);
     const server = rig.spawnIn(rig.routerNs, [
       'dnsmasq', '--no-daemon', '--conf-file=/dev/null', '--port=0', '--user=root', '--interface=lan0', '--bind-interfaces',
       '--dhcp-range=192.168.1.100,192.168.1.199,1h', `--dhcp-leasefile=${join(rig.dir, 'dnsmasq.leases')}`, '--dhcp-authoritative', '--no-ping',
@@ -117,8 +119,8 @@ const dnsmasq: Server = {
 
 const keaAtftpd: Server = {
   name: 'Kea + atftpd',
-  async up(root, image) {
-    const rig = await peerRig(root, image);
+  async up(image) {
+    const { rig, root } = await peerRig(image);
     const config = join(rig.dir, 'kea-dhcp4.json');
     writeFileSync(config, JSON.stringify({
       Dhcp4: {
@@ -200,8 +202,7 @@ async function main(): Promise<number> {
   const times = new Map<string, number[]>();
   const notes: string[] = [];
   for (const server of servers) {
-    const root = join('/tmp', `pb-storm-${process.pid}`);
-    const rig = await server.up(root, image);
+    const rig = await server.up(image);
     try {
       const script = join(rig.dir, 'phone.sh');
       let round = 0;
@@ -214,7 +215,7 @@ async function main(): Promise<number> {
             const result = await storm(rig, client, script, round++);
             const key = `${server.name}|${client}|${mbit}`;
             if (result.served === PHONES) times.set(key, [...(times.get(key) ?? []), result.seconds]);
-            else notes.push(`${server.name}, ${client}, ${mbit} Mbit/s: ${result.served}/${PHONES} phones served; ${result.failures.slice(0, 3).join('; ')}`);
+            else notes.push(`${server.name}, ${client}, ${mbit} Mbit/s: ${result.served}/${PHONES} phones served; ${result.failures.slice(0, 3).map((f) => f.replace(/\s+/g, " ").trim()).join("; ")}`);
             console.error(`  ${server.name}, ${client}, ${mbit} Mbit/s: ${result.served}/${PHONES} phones in ${result.seconds.toFixed(1)} s`);
           }
         }
