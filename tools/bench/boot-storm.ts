@@ -24,6 +24,8 @@ const IMAGE = 'storm-fw.bin';
 const IMAGE_BYTES = MIB * 1048576;
 const UPLOADER = '192.168.1.60';
 const ATFTPD = '/usr/sbin/atftpd';
+/** Transfers each server may run at once (dnsmasq --tftp-max, atftpd --maxthread, Plugboard tftp.max-sessions). */
+const MAX_TRANSFERS = 200;
 
 type Client = 'curl' | 'atftp';
 const BLOCK: Record<Client, number> = { curl: 512, atftp: 1468 };
@@ -62,12 +64,24 @@ const plugboard: Server = {
   async up(image) {
     const rig = await Rig.up({ firmware: 'full', forwarding: 'kernel', startRouter: false });
     try {
-      await rig.startRouter(['--flash', `${rig.flashFile}:${MIB + 8}M`]);
-      const term = rig.console();
+      const flash = ['--flash', `${rig.flashFile}:${MIB + 8}M`];
+      await rig.startRouter(flash);
+      // As many transfers at once as the peers are allowed (its default, 32, turns the 33rd phone
+      // away with a TFTP error); the setting applies at boot, hence save and a restart.
+      let term = rig.console();
       try {
         term.write('\r');
         await term.expect(/plugboard> $/, 15_000);
-        for (const line of ['set dhcp.probe off', `phone-class yealink boot-file ${IMAGE}`]) await term.command(line, /plugboard> $/, 10_000);
+        for (const line of ['set dhcp.probe off', `phone-class yealink boot-file ${IMAGE}`, `set tftp.max-sessions ${MAX_TRANSFERS}`, 'save']) await term.command(line, /plugboard> $/, 10_000);
+      } finally {
+        term.close();
+      }
+      await rig.stopRouter('SIGTERM');
+      await rig.startRouter(flash);
+      term = rig.console();
+      try {
+        term.write('\r');
+        await term.expect(/plugboard> $/, 15_000);
         await term.command(`image upload ${UPLOADER} ${IMAGE} 10`, /Upload window .*\r\n/);
         const uploader = rig.addPhone('uploader', { address: `${UPLOADER}/24` });
         const file = join(rig.dir, IMAGE);
@@ -108,7 +122,7 @@ const dnsmasq: Server = {
     const server = rig.spawnIn(rig.routerNs, [
       'dnsmasq', '--no-daemon', '--conf-file=/dev/null', '--port=0', '--user=root', '--interface=lan0', '--bind-interfaces',
       '--dhcp-range=192.168.1.100,192.168.1.199,1h', `--dhcp-leasefile=${join(rig.dir, 'dnsmasq.leases')}`, '--dhcp-authoritative', '--no-ping',
-      `--dhcp-boot=${IMAGE},,${rig.lanAddress}`, `--dhcp-option=66,${rig.lanAddress}`, '--enable-tftp', `--tftp-root=${root}`, '--tftp-max=200',
+      `--dhcp-boot=${IMAGE},,${rig.lanAddress}`, `--dhcp-option=66,${rig.lanAddress}`, '--enable-tftp', `--tftp-root=${root}`, `--tftp-max=${MAX_TRANSFERS}`,
       `--pid-file=${join(rig.dir, 'dnsmasq.pid')}`, `--log-facility=${join(rig.dir, 'dnsmasq.log')}`, '--quiet-dhcp', '--quiet-tftp',
     ]);
     await sleep(500);
@@ -136,7 +150,7 @@ const keaAtftpd: Server = {
       },
     }));
     const kea = rig.spawnIn(rig.routerNs, ['env', `KEA_PIDFILE_DIR=${rig.dir}`, `KEA_LOCKFILE_DIR=${rig.dir}`, 'kea-dhcp4', '-c', config]);
-    const atftpd = rig.spawnIn(rig.routerNs, [ATFTPD, '--daemon', '--no-fork', '--logfile', '/dev/null', '--bind-address', rig.lanAddress, '--port', '69', '--maxthread', '200', root]);
+    const atftpd = rig.spawnIn(rig.routerNs, [ATFTPD, '--daemon', '--no-fork', '--logfile', '/dev/null', '--bind-address', rig.lanAddress, '--port', '69', '--maxthread', String(MAX_TRANSFERS), root]);
     await sleep(1500);
     if (kea.exitCode !== null || atftpd.exitCode !== null) throw new Error('kea-dhcp4 or atftpd exited at start');
     return rig;
