@@ -91,8 +91,8 @@ copy() { # local-file remote-path
 drive() { # action
   if ((dry)); then
     remote "sh $stage/pbflash.sh $1 $stage"
-    [[ $1 == install ]] || return 0
-    echo "      (on the router: journal and backups in /etc/plugboard/backup, opkg install, uci changes, inittab, reloads, enable, start; then READY)"
+    echo "      which runs on the router:"
+    if [[ $1 == install ]]; then sh "$repo/tools/flash/router/pbflash.sh" plan "$work"; else sh "$repo/tools/flash/router/pbflash.sh" plan-uninstall; return 0; fi
     step "checking that Plugboard answers (status query over SSH)"
     remote "/etc/init.d/plugboard status; plugboard-console -c 'show version' 2" </dev/null
     echo "      (then 'commit' on the install session's input; anything else undoes the install)"
