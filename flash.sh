@@ -38,9 +38,11 @@ done
 [[ $port =~ ^[0-9]+$ ]] || { echo "flash.sh: --port must be a number" >&2; exit 2; }
 [[ -z $identity || -r $identity ]] || { echo "flash.sh: cannot read identity file $identity" >&2; exit 2; }
 
-ssh_cmd=(ssh -p "$port" -o BatchMode=yes -o ConnectTimeout=10 -o ServerAliveInterval=5 -o ServerAliveCountMax=3)
+# ssh takes the first value given for an option, so --ssh-option comes before the defaults. A
+# router met for the first time has its host key recorded (accept-new); a changed key is refused.
+ssh_cmd=(ssh -p "$port" "${ssh_extra[@]}" -o BatchMode=yes -o ConnectTimeout=10 -o ServerAliveInterval=5 -o ServerAliveCountMax=3 -o StrictHostKeyChecking=accept-new)
 [[ -n $identity ]] && ssh_cmd+=(-i "$identity")
-ssh_cmd+=("${ssh_extra[@]}" "root@$host")
+ssh_cmd+=("root@$host")
 
 total=8; ((uninstall)) && total=3
 n=0
@@ -89,8 +91,8 @@ copy() { # local-file remote-path
 drive() { # action
   if ((dry)); then
     remote "sh $stage/pbflash.sh $1 $stage"
-    [[ $1 == install ]] || return 0
-    echo "      (on the router: journal and backups in /etc/plugboard/backup, opkg install, uci changes, inittab, reloads, enable, start; then READY)"
+    echo "      which runs on the router:"
+    if [[ $1 == install ]]; then sh "$repo/tools/flash/router/pbflash.sh" plan "$work"; else sh "$repo/tools/flash/router/pbflash.sh" plan-uninstall; return 0; fi
     step "checking that Plugboard answers (status query over SSH)"
     remote "/etc/init.d/plugboard status; plugboard-console -c 'show version' 2" </dev/null
     echo "      (then 'commit' on the install session's input; anything else undoes the install)"

@@ -15,3 +15,10 @@ export interface LogLines {
   warn(source: string, text: string): void;
   error(source: string, text: string): void;
 }
+
+/** What every service's attach gets: log lines, the reactor and the monotonic clock (ms). */
+export interface ServiceDeps {
+  readonly log: LogLines;
+  readonly reactor: ReactorSlot;
+  readonly now: () => number;
+}

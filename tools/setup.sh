@@ -45,12 +45,14 @@ done
 if ((${#missing[@]} > 0)); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
     echo "setup: installing ${missing[*]}"
-    # Daemon packages must not start services on the host (DESIGN.md): forbid it while installing.
+    # Daemon packages must not start services on this host: forbid it while installing.
     policy=/usr/sbin/policy-rc.d
     created_policy=0
     if [[ ! -e $policy ]]; then printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && created_policy=1; fi
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # One line per package fetched and set up, so a slow mirror shows as progress, not a hang.
+    apt-get install -y -q --no-install-recommends "${missing[@]}" 2>&1 |
+      { grep --line-buffered -E '^(Get:[0-9]+ |Setting up )' || true; } | sed -u 's/^/setup:   /'
     ((created_policy)) && rm -f "$policy"
   else
     echo "setup: not root or no apt-get; tests that need ${missing[*]} will say so and skip"

@@ -1,7 +1,7 @@
 // Boot wiring for the DHCP server: builds the DhcpService from the running configuration, the
 // stack and the (possibly absent) store, adds it to the reactor and starts it. DHCP owns its keys
 // (dhcp.* and the phone classes): a change to them reaches the running server here.
-import type { ReactorSlot, LogLines } from '../boot-deps';
+import type { ServiceDeps } from '../boot-deps';
 import type { LiveConfig } from '../config/live';
 import { dhcpConfigOf, settingsOf } from '../config/model';
 import type { Stack } from '../stack/types';
@@ -9,14 +9,11 @@ import type { Store } from '../store/types';
 import { randomU32Source } from '../util/random';
 import { DhcpService } from './service';
 
-export interface DhcpAttachDeps {
+export interface DhcpAttachDeps extends ServiceDeps {
   readonly stack: Stack;
   /** Undefined when the flash store did not mount: leases live in RAM only. */
   readonly store: Store | undefined;
-  readonly log: LogLines;
-  readonly reactor: ReactorSlot;
   readonly config: LiveConfig;
-  readonly now: () => number;
   readonly randomFill: (into: Uint8Array) => void;
   /** The router's LAN MAC (the server's own hardware address in probes). */
   readonly lanMac: Uint8Array;

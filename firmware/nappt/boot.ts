@@ -3,7 +3,7 @@
 // once), attaches it to the stack and the WAN port and adds it to the reactor. NAPPT owns the
 // nat.* keys: live ones apply here; the pool and the WAN MTU are read at boot only.
 import type { Port } from '../../hal/hal';
-import type { LogLines, ReactorSlot } from '../boot-deps';
+import type { ServiceDeps } from '../boot-deps';
 import type { LiveConfig } from '../config/live';
 import { settingsOf } from '../config/model';
 import type { LeaseDirectory } from '../dhcp/types';
@@ -21,12 +21,9 @@ export interface NapptAttachment {
   readonly detach: () => void;
 }
 
-export interface NapptAttachDeps {
+export interface NapptAttachDeps extends ServiceDeps {
   readonly stack: Stack;
-  readonly log: LogLines;
-  readonly reactor: ReactorSlot;
   readonly config: LiveConfig;
-  readonly now: () => number;
   /** DHCP's lease table (phones and their blocks), or an empty one when DHCP is not running. */
   readonly leases: LeaseDirectory;
   readonly wan: Wan;

@@ -1,7 +1,7 @@
 // Boot wiring for the TFTP server: builds it from the configuration read at boot (tftp.* keys
 // need a reload), the stack, the store (possibly absent), DHCP's lease table and the WAN's public
 // address, adds it to the reactor and binds LAN port 69.
-import type { LogLines, ReactorSlot } from '../boot-deps';
+import type { ServiceDeps } from '../boot-deps';
 import type { RouterConfig } from '../config/model';
 import { settingsOf } from '../config/model';
 import type { LeaseDirectory } from '../dhcp/types';
@@ -10,14 +10,11 @@ import type { Store } from '../store/types';
 import type { WanAddressing } from '../wan/types';
 import { TftpServer } from './server';
 
-export interface TftpAttachDeps {
+export interface TftpAttachDeps extends ServiceDeps {
   readonly stack: Stack;
   readonly store: Store | undefined;
-  readonly log: LogLines;
-  readonly reactor: ReactorSlot;
   /** The configuration the firmware booted with. */
   readonly config: RouterConfig;
-  readonly now: () => number;
   /** DHCP's lease table (who is a phone), or an empty one when DHCP is not running. */
   readonly leases: LeaseDirectory;
   /** The public address for templates; undefined when there is no WAN side. */

@@ -1,10 +1,13 @@
-// Bytes as lower-case hex text and back: the one formatter for MACs-without-colons, client
-// identifiers, option bytes and password hashes.
+// Bytes as lower-case hex text and back: the one formatter for MACs (util/mac.ts), client
+// identifiers, option bytes, image digests and password hashes.
 
-/** `bytes` as lower-case hex, two digits per byte, no separators. */
-export function bytesToHex(bytes: Uint8Array, start = 0, end = bytes.length): string {
+/** `bytes` as lower-case hex, two digits per byte, `separator` between bytes (none by default). */
+export function bytesToHex(bytes: Uint8Array, start = 0, end = bytes.length, separator = ''): string {
   let text = '';
-  for (let i = start; i < end; i++) text += (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
+  for (let i = start; i < end; i++) {
+    if (i > start) text += separator;
+    text += (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
+  }
   return text;
 }
 

@@ -1,14 +1,10 @@
 // MAC addresses are 6-byte Uint8Arrays; text form is lower-case colon-separated (ECMA-419).
+import { bytesToHex } from './hex';
 
 export const BROADCAST_MAC: Uint8Array = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
 
 export function macToString(mac: Uint8Array, offset = 0): string {
-  let text = '';
-  for (let i = 0; i < 6; i++) {
-    if (i > 0) text += ':';
-    text += (mac[offset + i] < 16 ? '0' : '') + mac[offset + i].toString(16);
-  }
-  return text;
+  return bytesToHex(mac, offset, offset + 6, ':');
 }
 
 /** Accepts aa:bb:cc:dd:ee:ff, aa-bb-..., or aabbccddeeff (any case). */

@@ -1,7 +1,7 @@
 // Boot wiring for the WAN side in ports mode: a static address or the DHCP client on the WAN port,
 // built from the configuration read at boot (wan.* keys need a reload), added to the reactor and
 // started. The WAN is the only one that gives the WAN port its address.
-import type { LogLines, ReactorSlot } from '../boot-deps';
+import type { ServiceDeps } from '../boot-deps';
 import type { RouterConfig } from '../config/model';
 import { settingsOf } from '../config/model';
 import type { Stack } from '../stack/types';
@@ -9,13 +9,10 @@ import { randomU32Source } from '../util/random';
 import type { WanConfig } from './types';
 import { Wan } from './wan';
 
-export interface WanAttachDeps {
+export interface WanAttachDeps extends ServiceDeps {
   readonly stack: Pick<Stack, 'setAddress' | 'bindUdp'>;
-  readonly log: LogLines;
-  readonly reactor: ReactorSlot;
   /** The configuration the firmware booted with. */
   readonly config: RouterConfig;
-  readonly now: () => number;
   readonly randomFill: (into: Uint8Array) => void;
   /** The WAN port's MAC (the DHCP client's chaddr and client identifier). */
   readonly wanMac: Uint8Array;

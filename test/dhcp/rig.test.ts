@@ -49,6 +49,16 @@ function hexBytes(text: string): Uint8Array {
   return Uint8Array.from(clean.match(/../g) ?? [], (pair) => parseInt(pair, 16));
 }
 
+/** dhclient writes its pid file from the child it forks: the parent may exit first. Bounded wait. */
+async function pidFromFile(path: string): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const pid = existsSync(path) ? Number(readFileSync(path, 'utf8').trim()) : 0;
+    if (pid > 0) return pid;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return 0;
+}
+
 /** dhclient prints unknown string options as "0:a:40:0" or as quoted text. */
 function dhclientBytes(value: string): Uint8Array {
   if (/^[0-9a-f]{1,2}(:[0-9a-f]{1,2})+$/i.test(value)) return Uint8Array.from(value.split(':'), (part) => parseInt(part, 16));
@@ -135,7 +145,7 @@ test('udhcpc (-V vendor class, -O options) and dhclient get phone leases; a clie
     assert.is(ciscoParams!.psidLength, 10);
     assert.not.equal(ciscoParams!.psid, params!.psid, 'another phone, another block');
     // dhclient exits after binding with -1? It daemonises; stop it by its pid file, keeping the lease.
-    const pid = Number(readFileSync(join(work, 'cisco.pid'), 'utf8').trim());
+    const pid = await pidFromFile(join(work, 'cisco.pid'));
     if (pid > 0) process.kill(pid, 'SIGKILL');
 
     // The router loses power (SIGKILL) and comes back with the same flash file.

@@ -82,10 +82,14 @@ test('flash.sh --dry-run prints every command (builds, ssh copies with cat >, th
     assert.match(install, /udhcpc\\ -n\\ -q/);
     assert.match(install, /pbflash\.sh\\ install/);
     assert.match(install, /plugboard\\ status/);
+    assert.match(install, /^  opkg install \/tmp\/plugboard-flash\/plugboard\.ipk$/m, 'the router-side commands are listed too');
+    assert.match(install, /^  uci set dhcp\.lan\.ignore=1; uci commit dhcp$/m);
+    assert.match(install, /ttyS0::askfirst:\/usr\/libexec\/login\.sh .*-> \/usr\/sbin\/plugboard-console --serial/);
     assert.match(install, /Dry run: nothing was run\./);
     const uninstall = sh(['bash', join(REPO, 'flash.sh'), '--uninstall', '--host', '192.0.2.1', '--dry-run'], { env });
     assert.ok(!existsSync(join(dir, 'ran')));
     assert.match(uninstall, /pbflash\.sh\\ uninstall/);
+    assert.match(uninstall, /opkg remove plugboard/);
     const bad = spawnSync('bash', [join(REPO, 'flash.sh'), '--board', 'nosuch', '--host', 'x', '--dry-run'], { encoding: 'utf8', env });
     assert.is(bad.status, 2);
     assert.match(bad.stderr, /no board 'nosuch'/);

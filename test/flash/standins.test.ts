@@ -85,6 +85,12 @@ test('test router: uci stages until commit, names @type[n] sections, keeps lists
     assert.is(await sh(router, 'uci show dhcp'), staged, 'revert drops what was staged');
     assert.equal(router.snapshot(), after);
     assert.is((await router.ssh('uci set dhcp.nosuch.x=1')).status, 1, 'an option of a missing section is refused');
+    // A file uci cannot parse is named, with its line, and nothing is written.
+    writeFileSync(join(router.root, 'etc/config/broken'), "config thing 'a'\n\toption name 'unterminated\n");
+    const broken = await router.ssh('uci show broken');
+    assert.is(broken.status, 1);
+    assert.match(broken.stderr, /Parse error \(unterminated quote\) at line 2/);
+    assert.is((await router.ssh('uci set broken.a.name=x; uci changes')).stdout, '', 'a change to it is refused, nothing staged');
   } finally {
     router.down();
   }

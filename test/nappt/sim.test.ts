@@ -1,5 +1,6 @@
-// The forwarder on the simulated board: the real stack, reactor and WAN module, phones and a guest PC
-// behind the virtual LAN switch, a WAN host behind the WAN switch. Every frame the router puts on
+// The forwarder on the simulated board: the real stack and reactor, the WAN side and the forwarder
+// attached as boot attaches them (attachWan, attachNappt), phones and a guest PC behind the
+// virtual LAN switch, a WAN host behind the WAN switch. Every frame the router puts on
 // either cable is checked (addresses, ports, TTL, every checksum recomputed from scratch).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -7,8 +8,12 @@ import { Testbed } from '../../hal/sim/testbed';
 import type { Hal } from '../../hal/hal';
 import { Reactor } from '../../firmware/reactor';
 import { createStack, type RouterStack } from '../../firmware/stack';
-import { NapptForwarder, attachForwarder, DEFAULT_NAPPT_CONFIG } from '../../firmware/nappt';
-import { Wan } from '../../firmware/wan';
+import type { NapptForwarder } from '../../firmware/nappt';
+import { attachNappt } from '../../firmware/nappt/boot';
+import type { Wan } from '../../firmware/wan';
+import { attachWan } from '../../firmware/wan/attach';
+import { DEFAULT_CONFIG, LiveConfig, withValue } from '../../firmware/config';
+import { Log } from '../../firmware/log';
 import { readIp } from '../../firmware/util/ipv4';
 import { GATEWAY_IP, GUEST, LAN_IP, PHONE_A, PHONE_B, PUBLIC_IP, ScriptedLeases, checksumProblems, ip, tcpSegment } from './harness';
 
@@ -34,20 +39,15 @@ function site(seed = 1) {
     leases.bind({ mac: PHONE_A.mac, ip: PHONE_A.ip, block: PHONE_A.block, expiresAt: 3_600_000 });
     leases.bind({ mac: PHONE_B.mac, ip: PHONE_B.ip, block: PHONE_B.block, expiresAt: 3_600_000 });
     leases.bind({ mac: GUEST.mac, ip: GUEST.ip, block: undefined, expiresAt: 3_600_000 });
-    const forwarder = new NapptForwarder({ stack, leases, now: () => hal.now(), config: DEFAULT_NAPPT_CONFIG, macs: { lan: hal.ports.lan.mac, wan: hal.ports.wan.mac } });
-    const random = new Uint32Array(1);
-    const wan = new Wan({
-      stack,
-      mac: hal.ports.wan.mac,
-      config: { mode: 'static', address: PUBLIC_IP, prefixLength: 24, gateway: GATEWAY_IP },
-      random: () => (hal.randomFill(new Uint8Array(random.buffer)), random[0]),
-      now: () => hal.now(),
-    });
-    wan.subscribe((state) => forwarder.setWan(state && { address: state.address, prefixLength: state.prefixLength, gateway: state.gateway }));
-    wan.start(hal.now());
-    attachForwarder(hal.ports.wan, stack, forwarder);
-    reactor.add(forwarder);
-    reactor.add(wan);
+    let config = withValue(DEFAULT_CONFIG, 'wan.mode', 'static');
+    config = withValue(config, 'wan.address', PUBLIC_IP);
+    config = withValue(config, 'wan.prefix', 24);
+    config = withValue(config, 'wan.gateway', GATEWAY_IP);
+    const log = new Log(hal, undefined);
+    const now = () => hal.now();
+    const randomFill = (into: Uint8Array) => hal.randomFill(into);
+    const wan = attachWan({ stack, log, reactor, config, now, randomFill, wanMac: hal.ports.wan.mac });
+    const { forwarder } = attachNappt({ stack, log, reactor, config: new LiveConfig(config), now, leases, wan, ports: hal.ports });
     return { stack, reactor, forwarder, wan, leases };
   });
   const lanHost = (h: { mac: Uint8Array; ip: number }, name: string) => bed.addHost({ name, mac: h.mac, ip: h.ip, prefixLength: 24, gateway: LAN_IP });

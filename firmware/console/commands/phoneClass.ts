@@ -4,6 +4,7 @@ import { newPhoneClass, phoneClassNamed, withoutPhoneClass, withPhoneClass, with
 import { parseMacPattern, parseVendorPattern, rawOptionBytes, validatePhoneClass } from '../../dhcp/config';
 import { choiceArg, intArg, textArg, wordArg } from './argTypes';
 import { parseDecimal } from '../../config/valueTypes';
+import { bytesToHex } from '../../util/hex';
 import type { CommandContext } from './context';
 
 const NAME_RE = /^[A-Za-z0-9_.-]{1,32}$/;
@@ -36,8 +37,7 @@ const macPatternArg: ArgType = {
   parse(text) {
     const parsed = parseMacPattern(text);
     if (!parsed.ok) return { ok: false, reason: parsed.error };
-    const hex = Array.from(parsed.value.bytes, (b) => (b < 16 ? '0' : '') + b.toString(16));
-    return { ok: true, value: hex.join(':') };
+    return { ok: true, value: bytesToHex(parsed.value.bytes, 0, parsed.value.bytes.length, ':') };
   },
 };
 

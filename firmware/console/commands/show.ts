@@ -4,6 +4,7 @@ import { CONFIG_KEYS, LOG_LEVELS } from '../../config/schema';
 import { getValue } from '../../config/model';
 import { ipToString } from '../../util/ipv4';
 import { macToString } from '../../util/mac';
+import { bytesToHex } from '../../util/hex';
 import { formatLogEntry, type LogLevel } from '../../log';
 import type { LeaseInfo } from '../../dhcp/types';
 import { runningConfigLines, WITH_PASSWORD } from './runningConfig';
@@ -12,7 +13,6 @@ import { bytes, counterLines, duration, table } from './format';
 import { describe, type CommandContext } from './context';
 import { PORT_NAMES } from '../../../hal/hal';
 
-const hex = (b: Uint8Array) => Array.from(b, (x) => (x < 16 ? '0' : '') + x.toString(16)).join('');
 
 export function blockText(lease: LeaseInfo): string {
   return lease.block ? `${lease.block.first}-${lease.block.last}` : '-';
@@ -191,7 +191,7 @@ export function imageList(ctx: CommandContext, io: CommandIO): void {
     return;
   }
   const items = store.list().sort((a, b) => (a.name < b.name ? -1 : 1));
-  const rows = items.map((s) => [s.name, String(s.size), hex(s.sha256).slice(0, 16), usedBy(ctx, s.name)]);
+  const rows = items.map((s) => [s.name, String(s.size), bytesToHex(s.sha256).slice(0, 16), usedBy(ctx, s.name)]);
   for (const line of table(['Name', 'Bytes', 'SHA-256 (start)', 'Boot file of'], rows)) io.print(line);
   const u = store.usage();
   io.print(`${items.length} items, ${bytes(u.freeBytes)} free`);
@@ -201,4 +201,3 @@ export function usedBy(ctx: CommandContext, name: string): string {
   return ctx.working().phoneClasses.filter((c) => c.bootFile === name).map((c) => c.name).join(',') || '-';
 }
 
-export { hex as hexOf };

@@ -5,7 +5,8 @@ import { encodeConfig, CONFIG_RECORD_KEY } from '../../config/record';
 import { ipToString, sameSubnet, subnetToString } from '../../util/ipv4';
 import { ipArg, intArg, wordArg } from './argTypes';
 import { bytes, duration } from './format';
-import { hexOf, imageList, usedBy } from './show';
+import { imageList, usedBy } from './show';
+import { bytesToHex } from '../../util/hex';
 import type { CommandContext } from './context';
 import { leaseCommand } from './lease';
 
@@ -41,7 +42,7 @@ export function systemCommands(ctx: CommandContext): CommandNode[] {
           if (!stat) return io.print(`% Invalid <name> '${a.name}' (word 3): no such item in the store`);
           io.print(`Name        ${stat.name}`);
           io.print(`Size        ${stat.size} bytes (${bytes(stat.size)})`);
-          io.print(`SHA-256     ${hexOf(stat.sha256)}`);
+          io.print(`SHA-256     ${bytesToHex(stat.sha256)}`);
           const wall = r.wallClock();
           io.print(`Committed   ${wall !== undefined && stat.committedAt > 1e12 ? `${duration(wall - stat.committedAt)} ago` : `at ${duration(stat.committedAt)} after a boot`}`);
           io.print(`Boot file of ${usedBy(ctx, stat.name)}`);

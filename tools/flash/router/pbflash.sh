@@ -188,9 +188,48 @@ probe() {
 	if udhcpc -n -q -s /bin/true -t 1 -T 3 -i "$1" >/dev/null 2>&1; then say "DHCP-SERVER-FOUND"; else say "NO-DHCP-SERVER"; fi
 }
 
+# What install and uninstall run on the router, for flash.sh --dry-run (printed on the PC; reads
+# only the params file).
+plan() {
+	. "$staging/params"
+	staging=/tmp/plugboard-flash
+	cat <<PLAN
+  (refuse unless uci, opkg, nft are there, Plugboard is not installed, dhcp.$LAN_NET exists and the overlay has room for the package and a $STORE_BYTES-byte store)
+  mkdir -p $backup; journal every path the package will create
+  opkg install $staging/$PKG.ipk
+PLAN
+	if [ "$MODE" = ports ]; then cat <<PLAN
+  cp -p /etc/config/network /etc/config/dhcp $backup/files/etc/config/
+  for each port of $LAN_PORTS $WAN_PORTS: uci del_list network.@device[N].ports=<port>; for each interface on it: uci set network.<if>.proto=none; uci set network.<if>.auto=0; uci set dhcp.<if>.ignore=1
+  uci set dhcp.$LAN_NET.ignore=1; uci commit network; uci commit dhcp; /etc/init.d/network reload
+PLAN
+	else cat <<PLAN
+  cp -p /etc/config/dhcp $backup/files/etc/config/dhcp
+  uci set dhcp.$LAN_NET.ignore=1; uci commit dhcp
+  if uci -q get firewall.@defaults[0].flow_offloading is 1: cp -p /etc/config/firewall (backup); uci set firewall.@defaults[0].flow_offloading=0; uci delete firewall.@defaults[0].flow_offloading_hw; uci commit firewall
+PLAN
+	fi
+	cat <<PLAN
+  cp -p /etc/inittab (backup); sed: $CONSOLE_DEV::askfirst:/usr/libexec/login.sh (or ::askconsole:) -> /usr/sbin/plugboard-console --serial
+  /etc/init.d/dnsmasq reload; /etc/init.d/firewall reload
+  /etc/init.d/$PKG enable; /etc/init.d/$PKG start; wait until /etc/init.d/$PKG status says running
+  print READY; read the answer (120 s): commit keeps it all, anything else undoes it all
+PLAN
+}
+
+plan_uninstall() {
+	cat <<PLAN
+  /etc/init.d/$PKG stop; nft delete table inet plugboard; opkg remove $PKG; uci revert dhcp firewall network
+  from the journal $manifest, newest first: copy back each changed file, remove each created file and directory
+  rm -rf $state; /etc/init.d/dnsmasq reload; /etc/init.d/firewall reload (and network, if it was changed)
+PLAN
+}
+
 case "$1" in
+plan) plan ;;
+plan-uninstall) plan_uninstall ;;
 install) install ;;
 uninstall) uninstall ;;
 probe) probe "$2" ;;
-*) echo "usage: pbflash.sh install [dir] | uninstall | probe <device>" >&2; exit 2 ;;
+*) echo "usage: pbflash.sh install [dir] | uninstall | probe <device> | plan [dir] | plan-uninstall" >&2; exit 2 ;;
 esac
