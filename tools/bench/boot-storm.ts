@@ -13,7 +13,8 @@ import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BUNDLE, RUNTIME_BINARY, Rig, must, namespacesUnavailable, seededImage, type Phone } from '../rig';
-import { median, numberOption, stringOption } from './cli';
+import { median, numberOption, stringOption, runBench } from './cli';
+import { lanHostRig, startDnsmasq, startKea } from './peers';
 
 const PHONES = numberOption('--phones', 50);
 const MIB = numberOption('--mib', 8);
@@ -24,6 +25,8 @@ const IMAGE = 'storm-fw.bin';
 const IMAGE_BYTES = MIB * 1048576;
 const UPLOADER = '192.168.1.60';
 const ATFTPD = '/usr/sbin/atftpd';
+/** Transfers each server may run at once (dnsmasq --tftp-max, atftpd --maxthread, Plugboard tftp.max-sessions). */
+const MAX_TRANSFERS = 200;
 
 type Client = 'curl' | 'atftp';
 const BLOCK: Record<Client, number> = { curl: 512, atftp: 1468 };
@@ -62,12 +65,24 @@ const plugboard: Server = {
   async up(image) {
     const rig = await Rig.up({ firmware: 'full', forwarding: 'kernel', startRouter: false });
     try {
-      await rig.startRouter(['--flash', `${rig.flashFile}:${MIB + 8}M`]);
-      const term = rig.console();
+      const flash = ['--flash', `${rig.flashFile}:${MIB + 8}M`];
+      await rig.startRouter(flash);
+      // As many transfers at once as the peers are allowed (its default, 32, turns the 33rd phone
+      // away with a TFTP error); the setting applies at boot, hence save and a restart.
+      let term = rig.console();
       try {
         term.write('\r');
         await term.expect(/plugboard> $/, 15_000);
-        for (const line of ['set dhcp.probe off', `phone-class yealink boot-file ${IMAGE}`]) await term.command(line, /plugboard> $/, 10_000);
+        for (const line of ['set dhcp.probe off', `phone-class yealink boot-file ${IMAGE}`, `set tftp.max-sessions ${MAX_TRANSFERS}`, 'save']) await term.command(line, /plugboard> $/, 10_000);
+      } finally {
+        term.close();
+      }
+      await rig.stopRouter('SIGTERM');
+      await rig.startRouter(flash);
+      term = rig.console();
+      try {
+        term.write('\r');
+        await term.expect(/plugboard> $/, 15_000);
         await term.command(`image upload ${UPLOADER} ${IMAGE} 10`, /Upload window .*\r\n/);
         const uploader = rig.addPhone('uploader', { address: `${UPLOADER}/24` });
         const file = join(rig.dir, IMAGE);
@@ -88,13 +103,11 @@ const plugboard: Server = {
   },
 };
 
-/** A rig whose router namespace is a plain Linux host on the LAN, for the peers. */
+/** A LAN host (see peers.ts) with the image in a directory atftpd (as nobody) and dnsmasq can serve. */
 async function peerRig(image: Uint8Array): Promise<{ rig: Rig; root: string }> {
-  const rig = await Rig.up({ startRouter: false });
+  const rig = await lanHostRig();
   const root = join(rig.dir, 'tftproot');
-  must(rig.routerNs, ['ip', 'addr', 'add', `${rig.lanAddress}/${rig.lanPrefix}`, 'dev', 'lan0']);
-  must(rig.routerNs, ['ip', 'link', 'set', 'lan0', 'up']);
-  chmodSync(rig.dir, 0o755); // atftpd serves as nobody
+  chmodSync(rig.dir, 0o755);
   mkdirSync(root, { recursive: true, mode: 0o755 });
   chmodSync(root, 0o755);
   writeFileSync(join(root, IMAGE), image, { mode: 0o644 });
@@ -105,14 +118,10 @@ const dnsmasq: Server = {
   name: 'dnsmasq (DHCP + TFTP)',
   async up(image) {
     const { rig, root } = await peerRig(image);
-    const server = rig.spawnIn(rig.routerNs, [
-      'dnsmasq', '--no-daemon', '--conf-file=/dev/null', '--port=0', '--user=root', '--interface=lan0', '--bind-interfaces',
-      '--dhcp-range=192.168.1.100,192.168.1.199,1h', `--dhcp-leasefile=${join(rig.dir, 'dnsmasq.leases')}`, '--dhcp-authoritative', '--no-ping',
-      `--dhcp-boot=${IMAGE},,${rig.lanAddress}`, `--dhcp-option=66,${rig.lanAddress}`, '--enable-tftp', `--tftp-root=${root}`, '--tftp-max=200',
-      `--pid-file=${join(rig.dir, 'dnsmasq.pid')}`, `--log-facility=${join(rig.dir, 'dnsmasq.log')}`, '--quiet-dhcp', '--quiet-tftp',
+    await startDnsmasq(rig, '192.168.1.100', '192.168.1.199', [
+      '--no-ping', `--dhcp-boot=${IMAGE},,${rig.lanAddress}`, `--dhcp-option=66,${rig.lanAddress}`,
+      '--enable-tftp', `--tftp-root=${root}`, `--tftp-max=${MAX_TRANSFERS}`, '--quiet-tftp',
     ]);
-    await sleep(500);
-    if (server.exitCode !== null) throw new Error('dnsmasq exited at start');
     return rig;
   },
 };
@@ -121,24 +130,14 @@ const keaAtftpd: Server = {
   name: 'Kea + atftpd',
   async up(image) {
     const { rig, root } = await peerRig(image);
-    const config = join(rig.dir, 'kea-dhcp4.json');
-    writeFileSync(config, JSON.stringify({
-      Dhcp4: {
-        'interfaces-config': { interfaces: ['lan0'], 'dhcp-socket-type': 'raw' },
-        'lease-database': { type: 'memfile', persist: true, name: join(rig.dir, 'kea-leases4.csv'), 'lfc-interval': 0 },
-        'valid-lifetime': 3600,
-        authoritative: true,
-        subnet4: [{
-          id: 1, subnet: '192.168.1.0/24', pools: [{ pool: '192.168.1.100 - 192.168.1.199' }], 'next-server': rig.lanAddress, 'boot-file-name': IMAGE,
-          'option-data': [{ name: 'routers', data: rig.lanAddress }, { name: 'tftp-server-name', data: rig.lanAddress }, { name: 'boot-file-name', data: IMAGE }],
-        }],
-        loggers: [{ name: 'kea-dhcp4', output_options: [{ output: 'stdout' }], severity: 'WARN' }],
-      },
-    }));
-    const kea = rig.spawnIn(rig.routerNs, ['env', `KEA_PIDFILE_DIR=${rig.dir}`, `KEA_LOCKFILE_DIR=${rig.dir}`, 'kea-dhcp4', '-c', config]);
-    const atftpd = rig.spawnIn(rig.routerNs, [ATFTPD, '--daemon', '--no-fork', '--logfile', '/dev/null', '--bind-address', rig.lanAddress, '--port', '69', '--maxthread', '200', root]);
-    await sleep(1500);
-    if (kea.exitCode !== null || atftpd.exitCode !== null) throw new Error('kea-dhcp4 or atftpd exited at start');
+    await startKea(rig, '192.168.1.100', '192.168.1.199', {
+      'next-server': rig.lanAddress,
+      'boot-file-name': IMAGE,
+      'option-data': [{ name: 'tftp-server-name', data: rig.lanAddress }, { name: 'boot-file-name', data: IMAGE }],
+    });
+    const atftpd = rig.spawnIn(rig.routerNs, [ATFTPD, '--daemon', '--no-fork', '--logfile', '/dev/null', '--bind-address', rig.lanAddress, '--port', '69', '--maxthread', String(MAX_TRANSFERS), root]);
+    await sleep(500);
+    if (atftpd.exitCode !== null) throw new Error('atftpd exited at start');
     return rig;
   },
 };
@@ -242,10 +241,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -11,12 +11,13 @@
 // raw ports, and router mode's kernel sockets.
 // Usage: npx tsx tools/bench/dhcp-rig.ts [--runs 3] [--clients 200] [--window 16] [--defaults] [--forwarding both|ports|kernel]
 //   (root; bash hal/native/build.sh && npm run build first; apt-get install dnsmasq-base kea-dhcp4-server)
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { BUNDLE, RUNTIME_BINARY, Rig, must, namespacesUnavailable } from '../rig';
+import { BUNDLE, RUNTIME_BINARY, Rig, namespacesUnavailable } from '../rig';
 import { processCounters } from './proc';
-import { flag, median, numberOption, stringOption } from './cli';
+import { flag, median, numberOption, stringOption, runBench } from './cli';
+import { lanHostRig, startDnsmasq, startKea } from './peers';
 
 const RUNS = numberOption('--runs', 3);
 const CLIENTS = numberOption('--clients', 200);
@@ -86,27 +87,10 @@ async function plugboard(seed: number, forwarding: 'ports' | 'kernel'): Promise<
   }
 }
 
-/** A rig whose router namespace is an ordinary Linux host on the LAN, for a peer server. */
-async function peerRig(): Promise<Rig> {
-  const rig = await Rig.up({ startRouter: false });
-  must(rig.routerNs, ['ip', 'addr', 'add', `${rig.lanAddress}/${rig.lanPrefix}`, 'dev', 'lan0']);
-  must(rig.routerNs, ['ip', 'link', 'set', 'lan0', 'up']);
-  return rig;
-}
-
 async function dnsmasq(seed: number): Promise<Sample> {
-  const rig = await peerRig();
+  const rig = await lanHostRig();
   try {
-    const server = rig.spawnIn(rig.routerNs, [
-      'dnsmasq', '--no-daemon', '--conf-file=/dev/null', '--port=0', '--user=root', '--interface=lan0', '--bind-interfaces',
-      `--dhcp-range=${FIRST},${LAST},1h`, `--dhcp-leasefile=${join(rig.dir, 'dnsmasq.leases')}`, '--dhcp-authoritative',
-      `--pid-file=${join(rig.dir, 'dnsmasq.pid')}`, ...(DEFAULTS ? [] : ['--no-ping']),
-      // A log file, and no line per transaction (as Plugboard and Kea at WARN): with no syslog
-      // daemon in the namespace dnsmasq's syslog writes stall it.
-      `--log-facility=${join(rig.dir, 'dnsmasq.log')}`, '--quiet-dhcp',
-    ]);
-    await sleep(500);
-    if (server.exitCode !== null) throw new Error('dnsmasq exited at start');
+    const server = await startDnsmasq(rig, FIRST, LAST, DEFAULTS ? [] : ['--no-ping']);
     return await load(rig, seed, server.pid);
   } finally {
     await rig.down();
@@ -114,22 +98,9 @@ async function dnsmasq(seed: number): Promise<Sample> {
 }
 
 async function kea(seed: number): Promise<Sample> {
-  const rig = await peerRig();
+  const rig = await lanHostRig();
   try {
-    const config = join(rig.dir, 'kea-dhcp4.json');
-    writeFileSync(config, JSON.stringify({
-      Dhcp4: {
-        'interfaces-config': { interfaces: ['lan0'], 'dhcp-socket-type': 'raw' },
-        'lease-database': { type: 'memfile', persist: true, name: join(rig.dir, 'kea-leases4.csv'), 'lfc-interval': 0 },
-        'valid-lifetime': 3600,
-        authoritative: true,
-        subnet4: [{ id: 1, subnet: '192.168.1.0/24', pools: [{ pool: `${FIRST} - ${LAST}` }], 'option-data': [{ name: 'routers', data: rig.lanAddress }] }],
-        loggers: [{ name: 'kea-dhcp4', output_options: [{ output: 'stdout' }], severity: 'WARN' }],
-      },
-    }));
-    const server = rig.spawnIn(rig.routerNs, ['env', `KEA_PIDFILE_DIR=${rig.dir}`, `KEA_LOCKFILE_DIR=${rig.dir}`, 'kea-dhcp4', '-c', config]);
-    await sleep(1500);
-    if (server.exitCode !== null) throw new Error('kea-dhcp4 exited at start');
+    const server = await startKea(rig, FIRST, LAST);
     return await load(rig, seed, server.pid);
   } finally {
     await rig.down();
@@ -173,10 +144,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);
