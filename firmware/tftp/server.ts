@@ -1,27 +1,27 @@
 // The TFTP server: owns LAN port 69, checks each request, and runs every transfer on its own
 // ephemeral port (its TID) as a pure state machine (ReadTransfer / WriteTransfer). This file is the
-// edge: it reads the store, renders provisioning files, and is the only place with I/O.
-// Over 400 lines: not yet split so that transfers return the packets to send (issue 11).
+// edge: it reads and writes the store and is the only place with I/O; what a name resolves to
+// (rendered provisioning file or store item) is in file-sources.ts.
+// Over 400 lines: requests, transfer ports and uploads to the store share the per-client books;
+// next, transfers return the packets to send (issue 11).
 import type { Datagram, Stack, UdpEndpoint } from '../stack/types';
 import type { Service } from '../stack/service';
 import type { ItemWriter, Store, StoreFailure } from '../store/types';
 import { isFailure } from '../store/types';
-import type { LeaseDirectory, LeaseInfo } from '../dhcp/types';
+import type { LeaseDirectory } from '../dhcp/types';
 import { SysError } from '../../hal/hal';
 import { parsePacket, buildError, buildOack, buildAck, Opcode, TftpError, ParseError, type Request } from '../wire/tftp';
-import { decodeUtf8 } from '../util/text';
 import { ipToString } from '../util/ipv4';
 import { macToString } from '../util/mac';
-import { checkName, TEMPLATE_ITEM_PREFIX } from './names';
+import { checkName } from './names';
 import { negotiate } from './options';
 import { DEFAULT_LIMITS, BLOCK_OVERHEAD, type TftpLimits } from './params';
 import { ReadTransfer, type Send, type TransferEnd } from './readTransfer';
 import { WriteTransfer } from './writeTransfer';
-import { BytesSource, ItemSource, NetasciiSource, type BlockSource } from './source';
+import { NetasciiSource, type BlockSource } from './source';
+import { FileSources, NO_STORE } from './file-sources';
 import { netasciiLength } from './netascii';
-import { classFileName, matchProvisioningName, provisioningVars, resolveTemplate } from './provisioning';
-import { renderTemplate } from './render';
-import { SHIPPED_TEMPLATES, type TemplateId } from './templates';
+import { matchProvisioningName } from './provisioning';
 import { UploadWindows, type OpenUploadWindow, type UploadWindow, type WindowOpening } from './uploadWindows';
 import { TransferHistory, type TransferRecord } from './history';
 
@@ -32,8 +32,6 @@ function sizeText(n: number): string {
   const scaled = n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`;
   return `${n} bytes (${scaled})`;
 }
-
-const NO_STORE = { error: SysError.NOT_FOUND, message: 'no flash store mounted' } as const;
 
 export interface TftpServerOptions {
   readonly stack: Stack;
@@ -149,9 +147,19 @@ export class TftpServer implements Service {
   /** Store operations in flight (the simulation drains them between events). */
   private asyncInFlight = 0;
 
+  private readonly files: FileSources;
+
   constructor(private readonly options: TftpServerOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.blockCap = Math.min(this.limits.maxBlockSize, (options.lanMtu ?? 1500) - BLOCK_OVERHEAD);
+    this.files = new FileSources({
+      store: options.store,
+      leases: options.leases,
+      lanIp: () => options.stack.address('lan')?.ip,
+      publicIp: () => options.publicIp?.(),
+      maxRenderedBytes: this.limits.maxRenderedBytes,
+      warn: options.warn,
+    });
   }
 
   /** Bind LAN port 69. Only the LAN: nothing is ever bound on the WAN port. */
@@ -404,86 +412,8 @@ export class TftpServer implements Service {
     }
   }
 
-  /** Resolve the name to bytes: a rendered provisioning file, or a store item. */
-  private async openSource(client: number, name: string): Promise<{ source: BlockSource; size: number; raw?: Uint8Array } | { code: number; kind: string; message: string }> {
-    // The family names (SEP<MAC>.cnf.xml, <mac>.cfg, ...) come first: a Polycom's <mac>.cfg is its
-    // master file even when the owner stored template:polycom for its settings file.
-    const match = matchProvisioningName(name);
-    const lease = this.options.leases.byIp(client);
-    const resolved = match ? resolveTemplate(match, lease) : undefined;
-    if (!resolved?.ok) {
-      const own = await this.classTemplate(lease, name);
-      if (own) return own;
-    }
-    if (resolved) {
-      if (!resolved.ok || !lease) {
-        const reason = resolved.ok ? 'no-lease' : resolved.reason;
-        return { code: resolved.ok ? 1 : resolved.code, kind: `provisioning:${reason}`, message: `not served to this address (${reason})` };
-      }
-      return this.render(await this.loadTemplate(resolved.template), resolved.template, lease);
-    }
-    const reader = this.options.store?.open(name) ?? NO_STORE;
-    if (isFailure(reader)) {
-      return reader.error === SysError.NOT_FOUND
-        ? { code: TftpError.FILE_NOT_FOUND, kind: 'not-found', message: 'file not found' }
-        : { code: TftpError.NOT_DEFINED, kind: 'store-error', message: `store: ${reader.message}` };
-    }
-    return { source: new ItemSource(reader), size: reader.stat.size };
-  }
-
-  /**
-   * A phone asking for the file its own class's name pattern gives it, when the owner stored a
-   * `template:<class>` item: that item rendered for the phone. Otherwise undefined (the family
-   * patterns and plain store items apply), so a class without its own template changes nothing.
-   */
-  private async classTemplate(lease: LeaseInfo | undefined, name: string): Promise<{ source: BlockSource; size: number; raw: Uint8Array } | { code: number; kind: string; message: string } | undefined> {
-    if (!lease?.provisioningName || !lease.phoneClass || !lease.block || classFileName(lease.provisioningName, lease.mac) !== name) return undefined;
-    const template = await this.readTemplateItem(TEMPLATE_ITEM_PREFIX + lease.phoneClass);
-    return template === undefined ? undefined : this.render(template, lease.phoneClass, lease);
-  }
-
-  /** A template (or the error reading it) rendered for the phone holding `lease`. */
-  private render(template: string | { message: string }, id: string, lease: LeaseInfo): { source: BlockSource; size: number; raw: Uint8Array } | { code: number; kind: string; message: string } {
-    if (typeof template !== 'string') return { code: TftpError.NOT_DEFINED, kind: 'provisioning:template-unreadable', message: template.message };
-    const vars = provisioningVars(lease, this.options.stack.address('lan')?.ip, this.options.publicIp?.());
-    const rendered = renderTemplate(template, vars, this.limits.maxRenderedBytes);
-    if (!rendered.ok) {
-      // The owner must learn which value is missing: the phone only sees an error and retries.
-      const hint = rendered.missing && lease.phoneClass ? ` (phone-class ${lease.phoneClass} var ${rendered.missing} <value>)` : '';
-      this.options.warn?.(`provisioning file for ${macToString(lease.mac)} at ${ipToString(lease.ip)} not rendered: template ${id}: ${rendered.reason}${hint}`);
-      return { code: TftpError.NOT_DEFINED, kind: 'provisioning:render-failed', message: `template ${id}: ${rendered.reason}` };
-    }
-    return { source: new BytesSource(rendered.bytes), size: rendered.bytes.length, raw: rendered.bytes };
-  }
-
-  /** The store's `template:<id>` item when present (bounded), else the shipped template. */
-  private async loadTemplate(id: TemplateId): Promise<string | { message: string }> {
-    return (await this.readTemplateItem(TEMPLATE_ITEM_PREFIX + id)) ?? SHIPPED_TEMPLATES[id];
-  }
-
-  /** A template item's text; undefined when the store has no such item. */
-  private async readTemplateItem(item: string): Promise<string | { message: string } | undefined> {
-    const reader = this.options.store?.open(item) ?? NO_STORE;
-    if (isFailure(reader)) return undefined;
-    const id = item.slice(TEMPLATE_ITEM_PREFIX.length);
-    try {
-      if (reader.stat.size > this.limits.maxRenderedBytes) return { message: `template ${id} larger than ${this.limits.maxRenderedBytes} bytes` };
-      const bytes = new Uint8Array(reader.stat.size);
-      let got = 0;
-      while (got < bytes.length) {
-        const n = await reader.read(got, bytes.subarray(got));
-        if (isFailure(n)) return { message: `template ${id}: ${n.message}` };
-        if (n === 0) break;
-        got += n;
-      }
-      return decodeUtf8(bytes, 0, got);
-    } finally {
-      reader.close();
-    }
-  }
-
   private async startRead(client: number, clientPort: number, name: string, request: Request): Promise<boolean> {
-    const opened = await this.openSource(client, name);
+    const opened = await this.files.open(client, name);
     if (!('source' in opened)) {
       this.refuse(client, clientPort, opened.code, opened.kind, opened.message);
       return false;
