@@ -102,6 +102,12 @@ export interface Kernels {
   sumWords(bytes: Uint8Array, start: number, end: number, acc: number): number;
   /** CRC-32 (IEEE) `crc` continued over bytes[start, end); start from 0. */
   crc32Update(crc: number, bytes: Uint8Array, start: number, end: number): number;
+  /**
+   * SHA-256 compression of bytes[start, end), a whole number of 64-byte blocks, into `state`: 32
+   * bytes holding the chaining value big-endian (so after the padded last block, the digest).
+   * Throws a RangeError for a range that is not whole blocks. Absent in runtimes built before it.
+   */
+  sha256Blocks?(state: Uint8Array, bytes: Uint8Array, start: number, end: number): void;
 }
 
 // ---- Router mode: the kernel owns the addresses and forwards; the firmware uses its sockets ----

@@ -6,7 +6,7 @@
 // split apart they would each need the others' private state (format, mount and GC are apart).
 import type { Flash } from '../../hal/hal';
 import { SysError } from '../../hal/hal';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { createSha256 } from '../util/sha256';
 import type { ItemReader, ItemStat, ItemWriter, Store, StoreFailure, StoreUsage } from './types';
 import { isFailure } from './types';
 import type { BlockTable } from './blocks';
@@ -476,7 +476,7 @@ class Writer implements ItemWriter {
   private staged = 0;
   private chunks = 0;
   private size = 0;
-  private readonly hash = sha256.create();
+  private readonly hash = createSha256();
   private chain: Promise<unknown> = Promise.resolve();
   private finished = false;
   private failure: StoreFailure | undefined;

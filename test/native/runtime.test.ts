@@ -81,7 +81,7 @@ test('an unhandled promise rejection exits 70; one handled in the same turn does
   assert.is(handled.status, 0, handled.stderr);
 });
 
-test('HAL kernels: native sumWords and crc32Update equal the firmware\'s JavaScript on 2000 random ranges; bad ranges throw', () => {
+test('HAL kernels: native sumWords and crc32Update equal the firmware\'s JavaScript on 2000 random ranges, SHA-256 through sha256Blocks equals @noble/hashes; bad ranges throw', () => {
   const bundle = join(work, 'kernels-check.js');
   buildSync({ entryPoints: [join(import.meta.dirname, 'bundles', 'kernels-check.ts')], bundle: true, format: 'iife', platform: 'neutral', target: 'es2020', outfile: bundle, logLevel: 'error' });
   const result = runtime(['--board', HOST_BOARD, ...quietPorts(), '--console', 'none', '--flash', `${join(work, 'kernels.img')}:256K`, '--exit-after', '100', bundle], 60_000);
@@ -90,7 +90,8 @@ test('HAL kernels: native sumWords and crc32Update equal the firmware\'s JavaScr
   assert.ok(line, result.stderr);
   assert.equal(JSON.parse(line[1]), {
     present: true, cases: 2000, sumMismatches: 0, crcMismatches: 0, checkValue: 'cbf43926',
-    refusals: ['RangeError', 'RangeError', 'RangeError', 'RangeError', 'TypeError'],
+    shaCases: 400, shaMismatches: 0, shaAbc: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    refusals: ['RangeError', 'RangeError', 'RangeError', 'RangeError', 'TypeError', 'RangeError', 'TypeError'],
   });
 });
 

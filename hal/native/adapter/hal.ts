@@ -116,10 +116,10 @@ export function createNativeHal(native: NativeRuntime): NativeHal {
 
 /** The runtime's native byte loops as HAL kernels, when this runtime has them. */
 function nativeKernels(native: NativeRuntime): Kernels | undefined {
-  const { sumWords, crc32Update } = native;
+  const { sumWords, crc32Update, sha256Blocks } = native;
   if (sumWords === undefined || crc32Update === undefined) return undefined;
   // C functions that ignore `this`: handed over as they are, no wrapper call per block.
-  return { sumWords, crc32Update };
+  return { sumWords, crc32Update, sha256Blocks };
 }
 
 /**

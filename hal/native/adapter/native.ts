@@ -104,4 +104,5 @@ export interface NativeRuntime {
   /** HAL kernels (kernels.c); absent in runtimes built before them. */
   sumWords?(bytes: Uint8Array, start: number, end: number, acc: number): number;
   crc32Update?(crc: number, bytes: Uint8Array, start: number, end: number): number;
+  sha256Blocks?(state: Uint8Array, bytes: Uint8Array, start: number, end: number): void;
 }

@@ -204,6 +204,20 @@ static JSValue fn_crc32_update(JSContext *c, JSValueConst this, int argc, JSValu
   return JS_NewUint32(c, kernel_crc32_update(crc, p, len));
 }
 
+/* sha256Blocks(state, bytes, start, end): SHA-256 compression of bytes[start, end) (whole 64-byte
+ * blocks) into state, a Uint8Array of 32 bytes holding the big-endian chaining value. */
+static JSValue fn_sha256_blocks(JSContext *c, JSValueConst this, int argc, JSValueConst *argv) {
+  size_t len, state_size;
+  if (argc < 4) return JS_ThrowTypeError(c, "sha256Blocks(state, bytes, start, end)");
+  uint8_t *state = js_bytes_of(argv[0], &state_size);
+  if (!state || state_size != 32) return JS_ThrowTypeError(c, "sha256Blocks: state must be a Uint8Array of 32 bytes");
+  const uint8_t *p = range_arg(c, argv[1], argv[2], argv[3], &len);
+  if (!p) return JS_EXCEPTION;
+  if (len % 64) return JS_ThrowRangeError(c, "sha256Blocks: %zu bytes is not whole 64-byte blocks", len);
+  kernel_sha256_blocks(state, p, len / 64);
+  return JS_UNDEFINED;
+}
+
 static JSValue fn_link_up(JSContext *c, JSValueConst this, int argc, JSValueConst *argv) {
   rt_port *port = argc > 0 ? port_arg(c, argv[0]) : NULL;
   return JS_NewBool(c, port && port->link_up);
@@ -407,6 +421,7 @@ int js_init(const rt_options *opts, const char *board_text, const rt_flash_info 
   set_fn(n, "memoryUsed", fn_memory, 0);
   set_fn(n, "sumWords", fn_sum_words, 4);
   set_fn(n, "crc32Update", fn_crc32_update, 4);
+  set_fn(n, "sha256Blocks", fn_sha256_blocks, 4);
   JS_SetPropertyStr(ctx, n, "forwarding", JS_NewString(ctx, kernel_mode ? "kernel" : "ports"));
   if (kernel_mode) JS_SetPropertyStr(ctx, n, "net", js_net_object(ctx));
   native_obj = n;

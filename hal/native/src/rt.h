@@ -109,6 +109,8 @@ bool csum_complete_ipv4(uint8_t *frame, size_t len);
 /* kernels.c: native versions of the firmware's hot byte loops (HAL `kernels`). */
 uint64_t kernel_sum_words(const uint8_t *p, size_t len);
 uint32_t kernel_crc32_update(uint32_t crc, const uint8_t *p, size_t len);
+/* sha256.c: SHA-256 compression of whole 64-byte blocks into a big-endian 32-byte state. */
+void kernel_sha256_blocks(uint8_t state[32], const uint8_t *p, size_t blocks);
 
 /* ---- flash.c ---- */
 enum { FLASH_READ = 0, FLASH_PROGRAM = 1, FLASH_ERASE = 2, FLASH_MARK_BAD = 3 };

@@ -6,6 +6,8 @@ import type { NativeRuntime } from '../../../hal/native/adapter/native';
 import { sumWords } from '../../../firmware/wire/checksum';
 import { crc32Update } from '../../../firmware/util/crc32';
 import { Rng } from '../../../hal/sim/random';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { createSha256, useNativeSha256 } from '../../../firmware/util/sha256';
 
 declare const globalThis: { plugboardNative: NativeRuntime };
 
@@ -14,7 +16,7 @@ const kernels = createNativeHal(native).kernels;
 const rng = new Rng(0x2545f491);
 const next = (): number => rng.nextU32();
 
-const out: Record<string, unknown> = { present: kernels !== undefined, cases: 0, sumMismatches: 0, crcMismatches: 0 };
+const out: Record<string, unknown> = { present: kernels !== undefined, cases: 0, sumMismatches: 0, crcMismatches: 0, shaCases: 0, shaMismatches: 0 };
 if (kernels) {
   const backing = new Uint8Array(70_000);
   for (let i = 0; i < backing.length; i++) backing[i] = next() & 0xff;
@@ -30,6 +32,27 @@ if (kernels) {
     if (kernels.crc32Update(crc, view, start, end) !== crc32Update(crc, view, start, end)) (out.crcMismatches as number)++;
     out.cases = (out.cases as number) + 1;
   }
+  // SHA-256 through the kernel (the firmware's wrapper: partial blocks, padding) against
+  // @noble/hashes, on messages of every length around the padding's edges and random ones fed in
+  // random pieces.
+  useNativeSha256(kernels.sha256Blocks);
+  const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  for (let n = 0; n < 400; n++) {
+    const length = n < 200 ? n : next() % 20_000;
+    const message = backing.subarray(n, n + length);
+    const ours = createSha256();
+    for (let at = 0; at < length; ) {
+      const piece = 1 + (next() % (n % 3 === 0 ? 64 : 3000));
+      ours.update(message.subarray(at, at + piece));
+      at += piece;
+    }
+    if (hex(ours.digest()) !== hex(sha256(message))) (out.shaMismatches as number)++;
+    out.shaCases = (out.shaCases as number) + 1;
+  }
+  const abc = createSha256();
+  abc.update(Uint8Array.from([97, 98, 99]));
+  out.shaAbc = hex(abc.digest());
+  useNativeSha256(undefined);
   // The CRC-32 check value: "123456789" gives 0xcbf43926.
   out.checkValue = kernels.crc32Update(0, Uint8Array.from([49, 50, 51, 52, 53, 54, 55, 56, 57]), 0, 9).toString(16);
   const refusals: string[] = [];
@@ -47,6 +70,14 @@ if (kernels) {
     refusals.push('accepted');
   } catch (error) {
     refusals.push((error as Error).name);
+  }
+  for (const call of [() => kernels.sha256Blocks!(new Uint8Array(32), small, 0, 7), () => kernels.sha256Blocks!(new Uint8Array(31), new Uint8Array(64), 0, 64)]) {
+    try {
+      call();
+      refusals.push('accepted');
+    } catch (error) {
+      refusals.push((error as Error).name);
+    }
   }
   out.refusals = refusals;
 }
