@@ -123,7 +123,7 @@ async function attachServices(firmware: Firmware, options: BootOptions): Promise
   // DHCP (firmware/dhcp): restores its leases from the store when mounted above, then serves the LAN.
   const dhcp = await attachDhcp({ stack, store: firmware.store, log, reactor, config, now, randomFill, lanMac: hal.ports.lan.mac });
   firmware.dhcp = dhcp;
-  const leases: LeaseDirectory = dhcp.server;
+  const leases: LeaseDirectory = dhcp;
   // Router mode (firmware/router): the kernel forwards, the firmware programs its NAT table.
   // Ports mode: NAPPT (firmware/nappt) translates on the WAN address the WAN side holds.
   if (hal.net) {

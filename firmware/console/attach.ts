@@ -67,7 +67,7 @@ export function consoleRouterOf(parts: ConsoleParts, firmwareVersion: string): C
       return parts.store;
     },
     get leases() {
-      return parts.dhcp?.server;
+      return parts.dhcp;
     },
     get dhcp() {
       return parts.dhcp ? dhcpView(parts.dhcp) : undefined;

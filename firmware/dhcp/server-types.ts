@@ -2,7 +2,7 @@
 // persist, log), the network it serves, its status, and one lease as the server keeps it.
 import type { PortName } from '../../hal/hal';
 import type { PhoneClass } from './config';
-import type { LeaseInfo } from './types';
+import type { LeaseEvent, LeaseInfo } from './types';
 
 export type LeaseState = 'offered' | 'bound' | 'released' | 'expired' | 'idle';
 
@@ -43,7 +43,9 @@ export type DhcpOutput =
   | { readonly kind: 'probe'; readonly ip: number }
   /** Write these records (group commit); answer with persisted(ticket, ok, now). */
   | { readonly kind: 'persist'; readonly ticket: number; readonly records: readonly { readonly key: string; readonly bytes: Uint8Array }[] }
-  | { readonly kind: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly text: string };
+  | { readonly kind: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly text: string }
+  /** A lease was bound, released or expired: the edge tells NAPPT, router mode and the console. */
+  | { readonly kind: 'lease'; readonly event: LeaseEvent };
 
 export interface DhcpNetwork {
   /** The router's LAN address and prefix (server identifier, mask). */

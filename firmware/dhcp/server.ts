@@ -1,5 +1,6 @@
 // The DHCP server as a pure state machine (RFC 2131 server side): receive(input, now) and
-// dispatch(now) return what to send, probe or persist; it never reads a clock or does I/O.
+// dispatch(now) return what to send, probe, persist, log, and the lease events (bound, released,
+// expired) for the edge (DhcpService) to deliver; it never reads a clock or does I/O.
 // (receive is the design's process(): the engine-neutrality check reads `process(` as Node's global.)
 // Admission picks phone or guest, the pool gives an address, the allocator a port block.
 // Over 400 lines: the RFC 2131 handlers and the lease table they all change; the address pool,
@@ -21,7 +22,7 @@ import { clientKeyOf, macKey, onePerMac } from './client-key';
 import { LeaseJournal } from './lease-journal';
 import { PortBlockAllocator, portBlock } from './port-blocks';
 import { buildReply } from './reply';
-import type { LeaseDirectory, LeaseEvent, LeaseInfo, PortBlock } from './types';
+import type { LeaseEvent, LeaseInfo, LeaseLookup, PortBlock } from './types';
 
 export type { DhcpInput, DhcpNetwork, DhcpOutput, DhcpStatus, Lease, LeaseState, ReplyTarget } from './server-types';
 
@@ -45,7 +46,7 @@ interface HeldAck {
   readonly output: DhcpOutput;
 }
 
-export class DhcpServer implements LeaseDirectory {
+export class DhcpServer implements LeaseLookup {
   private config!: DhcpConfig;
   private classes: CompiledClass[] = [];
   private blocks!: PortBlockAllocator;
@@ -61,7 +62,6 @@ export class DhcpServer implements LeaseDirectory {
   private readonly probing = new Map<number, Parked>();
   private readonly buckets = new Map<string, TokenBucket>();
   private bucketLimits = { perMinute: 0, burst: 0 };
-  private readonly listeners = new Set<(event: LeaseEvent) => void>();
   private readonly counterMap = new Map<string, number>();
 
   private readonly journal = new LeaseJournal();
@@ -181,15 +181,10 @@ export class DhcpServer implements LeaseDirectory {
     for (const lease of this.byKey.values()) if (lease.state === 'bound') yield this.infoOf(lease);
   }
 
-  subscribe(listener: (event: LeaseEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  private emitEvent(kind: LeaseEvent['kind'], lease: Lease): void {
+  /** A lease event is an output like any other: the edge delivers it, in order with the sends. */
+  private emitEvent(kind: LeaseEvent['kind'], lease: Lease, out: DhcpOutput[]): void {
     lease.info = undefined;
-    const info = this.infoOf(lease);
-    for (const listener of this.listeners) listener({ kind, lease: info });
+    out.push({ kind: 'lease', event: { kind, lease: this.infoOf(lease) } });
   }
 
   // ---------------------------------------------------------------- input
@@ -478,7 +473,7 @@ export class DhcpServer implements LeaseDirectory {
     lease.expiresAt = now + leaseSeconds * 1000;
     this.noteDue(lease.expiresAt);
     if (lease.slot < 0) this.journal.assign(lease);
-    this.emitEvent('bound', lease);
+    this.emitEvent('bound', lease, out);
     const ack = this.reply(MessageType.ACK, message, lease, undefined);
     if (lease.version > lease.durableVersion) {
       out.push({ kind: 'log', level: 'info', text: `${this.describe(lease)} bound` });
@@ -532,7 +527,7 @@ export class DhcpServer implements LeaseDirectory {
     lease.state = 'idle';
     lease.expiresAt = now;
     this.changed(lease);
-    if (wasBound) this.emitEvent('released', lease);
+    if (wasBound) this.emitEvent('released', lease, out);
   }
 
   private describe(lease: Lease): string {
@@ -548,7 +543,7 @@ export class DhcpServer implements LeaseDirectory {
     lease.state = 'released';
     lease.expiresAt = now;
     this.blocks.end(lease.key, now);
-    this.emitEvent('released', lease);
+    this.emitEvent('released', lease, out);
     out.push({ kind: 'log', level: 'info', text: `${this.describe(lease)} released` });
   }
 
@@ -605,7 +600,7 @@ export class DhcpServer implements LeaseDirectory {
   clearLeases(now: number): { count: number; outputs: DhcpOutput[] } {
     const out: DhcpOutput[] = [];
     let count = 0;
-    for (const lease of Array.from(this.byKey.values())) if (this.clearOne(lease, now)) count++;
+    for (const lease of Array.from(this.byKey.values())) if (this.clearOne(lease, now, out)) count++;
     this.heldAcks = [];
     this.dueDirty = true;
     out.push({ kind: 'log', level: 'info', text: `${count} lease(s) cleared` });
@@ -623,7 +618,7 @@ export class DhcpServer implements LeaseDirectory {
     if (!lease) return { cleared: undefined, outputs: out };
     const cleared = this.describe(lease);
     this.heldAcks = this.heldAcks.filter((held) => held.lease !== lease);
-    this.clearOne(lease, now);
+    this.clearOne(lease, now, out);
     this.dueDirty = true;
     out.push({ kind: 'log', level: 'info', text: `${cleared} cleared` });
     this.startFlush(out);
@@ -631,13 +626,13 @@ export class DhcpServer implements LeaseDirectory {
   }
 
   /** Forget one lease: its block is quarantined ownerless, NAPPT hears 'released'. True when it was live. */
-  private clearOne(lease: Lease, now: number): boolean {
+  private clearOne(lease: Lease, now: number, out: DhcpOutput[]): boolean {
     const live = lease.state === 'bound' || lease.state === 'offered';
     if (lease.state === 'offered') this.adjustOffers(lease, -1);
     const wasBound = lease.state === 'bound';
     this.blocks.end(lease.key, now, true);
     lease.state = 'idle';
-    if (wasBound) this.emitEvent('released', lease);
+    if (wasBound) this.emitEvent('released', lease, out);
     this.forget(lease);
     return live;
   }
@@ -784,7 +779,7 @@ export class DhcpServer implements LeaseDirectory {
         out.push({ kind: 'log', level: 'info', text: `${this.describe(lease)} expired (not renewed)` });
         lease.state = 'expired';
         this.blocks.end(lease.key, now);
-        this.emitEvent('expired', lease);
+        this.emitEvent('expired', lease, out);
       }
     }
     this.addresses.endQuarantines(now);

@@ -8,6 +8,7 @@ import type { Service } from '../stack/service';
 import { DhcpServer, type DhcpOutput } from './server';
 import type { DhcpConfig } from './config';
 import { META_KEY, decodeMeta, isRecordError, shardKey } from './lease-record';
+import type { LeaseDirectory, LeaseEvent, LeaseInfo } from './types';
 
 export interface DhcpLog {
   info(source: string, text: string): void;
@@ -28,7 +29,7 @@ export interface DhcpServiceOptions {
   readonly reschedule: () => void;
 }
 
-export class DhcpService implements Service {
+export class DhcpService implements Service, LeaseDirectory {
   readonly name = 'dhcp';
   readonly server: DhcpServer;
   private serverPort: UdpEndpoint | undefined;
@@ -36,6 +37,7 @@ export class DhcpService implements Service {
   private closed = false;
   /** Router mode: resolves once the kernel routes the phones' blocks; ACKs wait for it. */
   private ackGate: (() => Promise<void>) | undefined;
+  private readonly listeners = new Set<(event: LeaseEvent) => void>();
 
   constructor(config: DhcpConfig, private readonly options: DhcpServiceOptions) {
     this.server = new DhcpServer(config, options.randomU32);
@@ -71,6 +73,25 @@ export class DhcpService implements Service {
     this.clientPort = stack.bindUdp('lan', 68, (datagram) => this.onClient(datagram));
     if (!this.serverPort) log.error('dhcp', 'UDP port 67 on the LAN is taken: not serving');
     this.options.reschedule();
+  }
+
+  // ---- LeaseDirectory: the server's lookups, and its lease events as they are performed ----
+
+  byIp(ip: number): LeaseInfo | undefined {
+    return this.server.byIp(ip);
+  }
+
+  byPublicPort(publicPort: number): LeaseInfo | undefined {
+    return this.server.byPublicPort(publicPort);
+  }
+
+  all(): Iterable<LeaseInfo> {
+    return this.server.all();
+  }
+
+  subscribe(listener: (event: LeaseEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Re-read the LAN address (after a configuration change). */
@@ -153,6 +174,9 @@ export class DhcpService implements Service {
           break;
         case 'log':
           this.options.log[output.level]('dhcp', output.text);
+          break;
+        case 'lease':
+          for (const listener of this.listeners) listener(output.event);
           break;
       }
     }

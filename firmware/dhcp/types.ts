@@ -31,11 +31,16 @@ export interface LeaseInfo {
 export type LeaseEvent = { readonly kind: 'bound' | 'released' | 'expired'; readonly lease: LeaseInfo };
 
 /** Read side of the lease table, for TFTP, NAPPT and the console. Lookups are O(1) or O(log n). */
-export interface LeaseDirectory {
+/** Who holds what now: the pure DHCP server answers these. */
+export interface LeaseLookup {
   byIp(ip: number): LeaseInfo | undefined;
   /** The live phone lease whose block contains `publicPort`. */
   byPublicPort(publicPort: number): LeaseInfo | undefined;
   all(): Iterable<LeaseInfo>;
+}
+
+/** The lookups and the changes as they happen (DhcpService, which delivers the server's lease events). */
+export interface LeaseDirectory extends LeaseLookup {
   /** Subscribe to lease changes (NAPPT flushes state, the console logs). Returns an unsubscribe. */
   subscribe(listener: (event: LeaseEvent) => void): () => void;
 }

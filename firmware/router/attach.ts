@@ -38,7 +38,7 @@ export interface RouterNatDeps {
 
 export function attachRouterNat(deps: RouterNatDeps, net: KernelNet): RouterNatAttachment {
   const { log, stack, dhcp } = deps;
-  const leases = dhcp?.server ?? NO_LEASES;
+  const leases = dhcp ?? NO_LEASES;
   const wan = new KernelWan(net);
   const boot = settingsOf(deps.config.current).nat;
   const programmer = new NatProgrammer(
@@ -82,7 +82,7 @@ export function attachRouterNat(deps: RouterNatDeps, net: KernelNet): RouterNatA
     net,
     wan,
     programmer,
-    leases: dhcp?.server,
+    leases: dhcp,
     detach: async () => {
       unsubscribeLeases();
       unwatch();

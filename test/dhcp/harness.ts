@@ -1,6 +1,7 @@
 // Drives the pure DhcpServer like a script: send this at t, get exactly these outputs. Probes and
 // flash writes are answered by the harness (clean / durable) unless a test takes them over.
 import { DhcpServer, type DhcpOutput } from '../../firmware/dhcp/server';
+import type { LeaseEvent } from '../../firmware/dhcp/types';
 import type { DhcpConfig, PhoneClass } from '../../firmware/dhcp/config';
 import { DEFAULT_DHCP_CONFIG, PHONE_CLASSES } from '../../firmware/dhcp/defaults';
 import { parseIp } from '../../firmware/util/ipv4';
@@ -36,6 +37,7 @@ export class Harness {
   /** When false, 'persist' outputs wait in `pendingPersist` until completePersist(). */
   autoPersist = true;
   pendingPersist: { ticket: number; records: readonly { key: string; bytes: Uint8Array }[] }[] = [];
+  private readonly leaseListeners: ((event: LeaseEvent) => void)[] = [];
 
   constructor(config: DhcpConfig = testConfig(), now = 0, restoreFrom?: Map<string, Uint8Array>) {
     this.server = new DhcpServer(config, () => 0xabcdef01);
@@ -49,6 +51,11 @@ export class Harness {
     const probes = start.filter((output) => output.kind === 'send');
     if (probes.length !== 1 || probes[0].kind !== 'send' || probes[0].toPort !== 67) throw new Error('expected one probe DISCOVER at start');
     this.run(start.filter((output) => output.kind !== 'send'), now);
+  }
+
+  /** Hear the server's lease events as run() performs them (as DhcpService delivers them). */
+  subscribe(listener: (event: LeaseEvent) => void): void {
+    this.leaseListeners.push(listener);
   }
 
   /** Apply outputs: answer probes and writes, collect what was sent. */
@@ -78,6 +85,9 @@ export class Harness {
           break;
         case 'log':
           this.logs.push(output.text);
+          break;
+        case 'lease':
+          for (const listener of this.leaseListeners) listener(output.event);
           break;
       }
     }

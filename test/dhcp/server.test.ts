@@ -138,7 +138,7 @@ test('RENEWING by unicast and REBINDING by broadcast extend the lease without a 
 test('clearing leases: released events, blocks quarantined, table written; a unicast renewal is then NAKed', () => {
   const h = new Harness();
   const events: LeaseEvent[] = [];
-  h.server.subscribe((event) => events.push(event));
+  h.subscribe((event) => events.push(event));
   const phone = new TestClient(macOf(40), YEALINK);
   const ack = dora(h, phone, 0);
   const writes = h.writes;
@@ -158,7 +158,7 @@ test('clearing leases: released events, blocks quarantined, table written; a uni
 test('clearing one lease by address or by MAC leaves the others alone', () => {
   const h = new Harness();
   const events: LeaseEvent[] = [];
-  h.server.subscribe((event) => events.push(event));
+  h.subscribe((event) => events.push(event));
   const [a, b, c] = [41, 42, 43].map((n) => new TestClient(macOf(n), YEALINK));
   const [ackA, ackB, ackC] = [a, b, c].map((client, i) => dora(h, client, i * 100));
   const writes = h.writes;
@@ -199,7 +199,7 @@ test('DECLINE: the address is quarantined and another one offered next time, the
 test('RELEASE frees the lease; the same client comes back to the same address and block', () => {
   const h = new Harness();
   const events: LeaseEvent[] = [];
-  h.server.subscribe((event) => events.push(event));
+  h.subscribe((event) => events.push(event));
   const phone = new TestClient(macOf(12), YEALINK);
   const ack = dora(h, phone, 0);
   assert.equal(h.send(phone.release(ack.yiaddr, ROUTER_IP), 1000, { broadcast: false }), []);
@@ -234,7 +234,7 @@ test('an offer not taken lapses at exactly offerHold; a lease expires at exactly
   assert.is(h.server.status().leases.offered, 0);
   assert.is(h.server.pollAt(), 86_400_000, 'idle: only the next probe for other servers is due');
   const events: LeaseEvent[] = [];
-  h.server.subscribe((event) => events.push(event));
+  h.subscribe((event) => events.push(event));
   const ack = dora(h, a, 40_000);
   assert.ok(offer.yiaddr && ack.yiaddr);
   assert.is(h.server.pollAt(), 40_010 + 600_000);

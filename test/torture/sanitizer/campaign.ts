@@ -1,11 +1,12 @@
 // The native runtime's frame handling in C (completing offloaded checksums: Ethernet, 802.1Q,
-// IPv4 header and UDP/TCP length checks; the word-sum and CRC-32 kernels) built with ASan and
+// IPv4 header and UDP/TCP length checks; the word-sum, CRC-32 and SHA-256 kernels) built with ASan and
 // UBSan and run over the stack fuzz target's corpus, in batches. Every result is checked against
-// the firmware's TypeScript: the same CRC-32 and word sum, a completed checksum that verifies, an
+// the firmware's TypeScript: the same CRC-32, word sum and SHA-256, a completed checksum that verifies, an
 // untouched frame otherwise. Skipped, saying why, where gcc cannot build with the sanitizers.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { crc32 } from '../../../firmware/util/crc32';
 import { internetChecksum, pseudoHeaderSum, sumWords } from '../../../firmware/wire/checksum';
 import { TortureFailure, count, type Campaign } from '../campaign';
@@ -22,7 +23,7 @@ function build(): { binary?: string; why?: string } {
   mkdirSync(OUT, { recursive: true });
   const binary = join(OUT, 'frames-asan');
   const args = ['-std=gnu11', '-g', '-O1', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer', `-I${join(REPO, 'hal/native/src')}`, `-I${QJS}`,
-    join(REPO, 'tools/torture/sanitize/driver.c'), join(REPO, 'hal/native/src/csum.c'), join(REPO, 'hal/native/src/kernels.c'), '-o', binary];
+    join(REPO, 'tools/torture/sanitize/driver.c'), join(REPO, 'hal/native/src/csum.c'), join(REPO, 'hal/native/src/kernels.c'), join(REPO, 'hal/native/src/sha256.c'), '-o', binary];
   const r = spawnSync('gcc', args, { encoding: 'utf8' });
   if (r.error || r.status !== 0) return { why: `gcc with -fsanitize=address,undefined failed: ${(r.error?.message ?? r.stderr).split('\n')[0]}` };
   return { binary };
@@ -52,8 +53,9 @@ function records(frames: Uint8Array[]): Uint8Array {
 }
 
 /** What the TypeScript says about one frame and what the C left: undefined when they agree. */
-function disagreement(input: Uint8Array, done: boolean, crc: number, sum: number, output: Uint8Array): string | undefined {
+function disagreement(input: Uint8Array, done: boolean, crc: number, sum: number, digest: Uint8Array, output: Uint8Array): string | undefined {
   if (crc !== crc32(input)) return `CRC-32 ${crc.toString(16)}, TypeScript ${crc32(input).toString(16)}`;
+  if (hex(digest) !== hex(sha256(input))) return `SHA-256 ${hex(digest)}, @noble/hashes ${hex(sha256(input))}`;
   if (sum !== sumWords(input, 0, input.length) >>> 0) return `word sum ${sum}, TypeScript ${sumWords(input, 0, input.length) >>> 0}`;
   if (!done) return output.every((b, i) => b === input[i]) ? undefined : 'a frame it did not complete was changed';
   const ip = input[12] === 0x81 && input[13] === 0 ? 18 : 14;
@@ -84,14 +86,15 @@ export const sanitizerCampaign: Campaign = {
       // Walk what the driver wrote: the frame after the last complete record is the one that failed.
       let at = 0;
       let n = 0;
-      for (; at + 13 <= out.length; n++) {
+      const HEAD = 1 + 4 + 4 + 32 + 4;
+      for (; at + HEAD <= out.length; n++) {
         const view = new DataView(out.buffer, out.byteOffset + at);
-        const len = view.getUint32(9);
-        if (at + 13 + len > out.length) break;
-        const problem = disagreement(frames[n], out[at] === 1, view.getUint32(1), view.getUint32(5), out.subarray(at + 13, at + 13 + len));
+        const len = view.getUint32(41);
+        if (at + HEAD + len > out.length) break;
+        const problem = disagreement(frames[n], out[at] === 1, view.getUint32(1), view.getUint32(5), out.subarray(at + 9, at + 41), out.subarray(at + HEAD, at + HEAD + len));
         if (problem) throw new TortureFailure(`frame ${start + n}: ${problem}; frame ${hex(frames[n])}`, `${start + n}`);
         if (out[at] === 1) completed++;
-        at += 13 + len;
+        at += HEAD + len;
       }
       if (run.status !== 0 || n !== frames.length) {
         throw new TortureFailure(`the sanitizer build stopped at frame ${start + n} (exit ${run.status}): ${run.stderr.split('\n').slice(0, 12).join('\n')}\n    frame ${hex(frames[n] ?? new Uint8Array(0))}`, `${start + n}`);
@@ -99,7 +102,7 @@ export const sanitizerCampaign: Campaign = {
       context.progress(`${count(Math.min(total, start + BATCH))}/${count(total)} frames`);
     }
     return [
-      { what: 'frames through the C checksum completion, word sum and CRC-32 under ASan+UBSan', value: count(total) },
+      { what: 'frames through the C checksum completion, word sum, CRC-32 and SHA-256 under ASan+UBSan', value: count(total) },
       { what: 'checksums completed (each verified by the TypeScript), sanitizer reports, disagreements', value: `${count(completed)}, 0, 0` },
     ];
   },

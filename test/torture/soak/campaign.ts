@@ -1,6 +1,7 @@
 // A simulated office week on the virtual clock: phones that renew their leases, reboot once a day
 // and place a short call every hour; a guest that looks things up through NAPT every few minutes;
-// once a day the owner moves the static WAN address (set, save, reload: the router restarts).
+// once a day the owner uploads a new phone image over TFTP (replacing yesterday's) and moves the
+// static WAN address (set, save, reload: the router restarts).
 // At the end of each day the tables are sampled: none may grow from day to day, no NAPT mapping
 // may outlive its flow, every phone must still be bound and calling. Flash erases per day reported.
 import { Rng } from '../../../hal/sim/random';
@@ -10,6 +11,8 @@ import { macOf } from '../../dhcp/client';
 import { TortureFailure, count, type Campaign, type Figure } from '../campaign';
 import { heapAfterGc, mib } from '../heap';
 import { officeBed, WAN_GATEWAY, type OfficeBed } from '../office';
+import { HostNet } from '../../tftp/simPhone';
+import { TftpTestClient, type TransferResult } from '../../tftp/client';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -62,7 +65,7 @@ function sample(bed: OfficeBed, members: readonly Member[]): DaySample {
 
 export const soakCampaign: Campaign = {
   name: 'soak',
-  describe: 'a simulated office week: renewals, reboots, calls, a guest, daily WAN address changes with reload',
+  describe: 'a simulated office week: renewals, reboots, calls, a guest, daily image uploads and WAN address changes with reload',
   async run(context) {
     const days = context.quick ? 2 : 7;
     const phones = context.quick ? 6 : 20;
@@ -82,6 +85,9 @@ export const soakCampaign: Campaign = {
       members.push(member);
       bed.bed.scheduler.after(500 + i * 300, () => phone.boot());
     }
+    const ownerIp = 0xc0a80114; // 192.168.1.20, the owner's PC
+    const owner = new TftpTestClient(new HostNet(bed.host('owner-pc', '02:55:55:00:00:20', 'lan', ownerIp), bed.bed.scheduler), ownerIp);
+    const uploads: TransferResult[] = [];
     const guestHost = bed.host('guest', '02:77:77:00:00:01');
     const guest = new SimPhone(guestHost, bed.bed.scheduler, rng.fork(), {});
     guest.boot();
@@ -103,6 +109,12 @@ export const soakCampaign: Campaign = {
           if (guestHost.ip !== undefined) guestHost.sendUdp(0xc6336435, 1024 + rng.int(60000), 53, new Uint8Array(40));
         });
       }
+      bed.bed.scheduler.at(start + 10 * HOUR, () => bed.bed.board.console.type('image upload 192.168.1.20 daily-image.bin 10\r'));
+      bed.bed.scheduler.at(start + 10 * HOUR + 5000, () => {
+        const image = new Uint8Array(120 * 1024);
+        rng.fill(image);
+        uploads.push(owner.write('daily-image.bin', image, { options: [{ name: 'blksize', value: '1468' }, { name: 'tsize', value: String(image.length) }] }));
+      });
       bed.bed.scheduler.at(start + 3 * HOUR, () => {
         wanLast = wanLast === 2 ? 3 : 2;
         bed.bed.board.console.type(`set wan.address 203.0.113.${wanLast}\rsave\rreload\r`);
@@ -124,6 +136,8 @@ export const soakCampaign: Campaign = {
       if (s.leases > first.leases) problems.push(`day ${i + 1}: the lease table grew from ${first.leases} to ${s.leases}`);
       if (s.storeBytes > first.storeBytes + 64 * 1024) problems.push(`day ${i + 1}: the store grew from ${first.storeBytes} to ${s.storeBytes} bytes`);
     }
+    const uploaded = uploads.filter((u) => u.ok).length;
+    if (uploaded !== days) problems.push(`${uploaded} of ${days} daily uploads succeeded (${uploads.map((u) => u.errorMessage ?? (u.done ? 'ok' : 'unfinished')).join(', ')})`);
     const placed = members.reduce((n, m) => n + m.callsPlaced, 0);
     const answered = members.reduce((n, m) => n + m.callsAnswered, 0);
     const rtp = members.reduce((n, m) => n + m.rtpBack, 0);
@@ -137,9 +151,9 @@ export const soakCampaign: Campaign = {
     const writtenPerDay = perDay((s) => s.programmed).map((b) => `${(b / 1024).toFixed(0)} KiB`);
     const figures: Figure[] = [
       { what: `${days} simulated day(s), ${phones} phones and a guest: calls placed / answered, RTP back`, value: `${count(placed)} / ${count(answered)}, ${count(rtp)} of ${count(placed * 50)}` },
-      { what: 'phones bound at the end of each day', value: samples.map((s) => s.bound).join(', ') },
+      { what: 'phones bound at the end of each day; daily 120 KiB image uploads that succeeded', value: `${samples.map((s) => s.bound).join(', ')}; ${uploaded} of ${days}` },
       { what: 'lease table / NAPT mappings after each day\'s quiet hour', value: samples.map((s) => `${s.leases}/${s.mappings}`).join(', ') },
-      { what: 'flash erases per day (a save and a reload each day, phone reboots, leases)', value: erasesPerDay.join(', ') },
+      { what: 'flash erases per day (an image replaced, a save and a reload each day, phone reboots, leases)', value: erasesPerDay.join(', ') },
       { what: 'flash bytes programmed per day', value: writtenPerDay.join(', ') },
       { what: 'store used at the end of each day', value: samples.map((s) => `${Math.round(s.storeBytes / 1024)} KiB`).join(', ') },
       { what: `heap growth from day 1 to day ${days}`, value: mib(heapGrowth) },
