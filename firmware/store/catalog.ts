@@ -44,6 +44,14 @@ export class Version {
     return RECORD_HEADER_SIZE + Math.min(CHUNK_SIZE, this.size - index * CHUNK_SIZE);
   }
 
+  /** Chunk `index`'s record and how many chunks from it on (1 to `max`) lie back to back after it. */
+  locateRun(index: number, max: number): { readonly loc: Loc; readonly count: number } | undefined {
+    const loc = this.locate(index);
+    if (!loc) return undefined;
+    const run = this.runs.find((r) => index >= r.first && index < r.first + r.count)!;
+    return { loc, count: Math.max(1, Math.min(max, run.first + run.count - index)) };
+  }
+
   locate(index: number): Loc | undefined {
     const runs = this.runs;
     let lo = 0;
