@@ -46,7 +46,7 @@ export const CONFIG_KEYS: readonly KeyDef[] = [
   { key: 'wan.prefix', type: intType(1, 32), defaultValue: 24, help: 'Static WAN prefix length', apply: 'reload' },
   { key: 'wan.gateway', type: ipv4Type, defaultValue: undefined, help: 'Static WAN default gateway (inside the WAN subnet)', apply: 'reload' },
   { key: 'wan.mtu', type: intType(576, 1500, 'bytes'), defaultValue: 1500, help: 'IP MTU on the WAN port', apply: 'reload' },
-  { key: 'tftp.max-sessions', type: intType(1, 256), defaultValue: 32, help: 'Concurrent TFTP transfers', apply: 'reload' },
+  { key: 'tftp.max-sessions', type: intType(1, 256), defaultValue: 128, help: 'Concurrent TFTP transfers (a boot storm: one per phone)', apply: 'reload' },
   { key: 'tftp.max-block-size', type: intType(512, 65464, 'bytes'), defaultValue: 1468, help: 'Largest blksize option granted (RFC 2348)', apply: 'reload' },
   { key: 'tftp.max-window', type: intType(1, 64, 'blocks'), defaultValue: 16, help: 'Largest windowsize option granted (RFC 7440)', apply: 'reload' },
   { key: 'tftp.upload-max-kib', type: intType(1, 1048576, 'KiB'), defaultValue: 65536, help: 'Largest image accepted by an upload window', apply: 'reload' },

@@ -8,7 +8,7 @@ import { Testbed } from '../../hal/sim/testbed';
 import type { SimFlash } from '../../hal/sim/flash';
 import { boot, type Firmware } from '../../firmware/main';
 import { mountStore } from '../../firmware/store';
-import { phoneClassNamed, saveConfig, withPhoneClass, withValue } from '../../firmware/config';
+import { phoneClassNamed, saveConfig, withPhoneClass } from '../../firmware/config';
 import { ipToString } from '../../firmware/util/ipv4';
 import type { TftpServer } from '../../firmware/tftp/server';
 import { DEFAULT_LIMITS } from '../../firmware/tftp/params';
@@ -91,8 +91,9 @@ function stormImage(seed: number, bytes: number): Uint8Array {
 
 /**
  * The office flash (tools/sim/office: demo configuration and image), plus what the owner did for
- * the storm: uploaded the phones' image, made it the Yealink class's boot file, raised
- * tftp.max-sessions so a whole floor of phones is served at once, and saved. Prepared on its own
+ * the storm: uploaded the phones' image, made it the Yealink class's boot file, and saved. The
+ * TFTP session limit stays the shipped default: a whole floor of phones must be served at once
+ * without the owner knowing about it. Prepared on its own
  * clock; the board gets a copy on its clock.
  */
 async function stormFlash(seed: number, image: Uint8Array, boardScheduler: Scheduler): Promise<{ flash: SimFlash; phoneClass: PhoneClass }> {
@@ -105,7 +106,7 @@ async function stormFlash(seed: number, image: Uint8Array, boardScheduler: Sched
   if (!yealink) throw new Error('storm flash: the yealink class is missing');
   // The rendered config's static.firmware.url names the image too ({{firmware}} is a class variable).
   const phoneClass: PhoneClass = { ...yealink, bootFile: BOOT_FILE, vars: { ...yealink.vars, firmware: BOOT_FILE } };
-  const config = withValue(withPhoneClass(demo, phoneClass), 'tftp.max-sessions', 256);
+  const config = withPhoneClass(demo, phoneClass);
   const saved = await drive(staging, saveConfig(store, config));
   if (saved) throw new Error(`storm flash: ${saved.message}`);
   return { flash: flash.clone(boardScheduler, new Rng(seed ^ 0xf1a5).fork()), phoneClass };
