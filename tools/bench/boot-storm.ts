@@ -67,8 +67,8 @@ const plugboard: Server = {
     try {
       const flash = ['--flash', `${rig.flashFile}:${MIB + 8}M`];
       await rig.startRouter(flash);
-      // As many transfers at once as the peers are allowed (its default, 32, turns the 33rd phone
-      // away with a TFTP error); the setting applies at boot, hence save and a restart.
+      // As many transfers at once as the peers are allowed (its default is 128); the setting
+      // applies at boot, hence save and a restart.
       let term = rig.console();
       try {
         term.write('\r');
