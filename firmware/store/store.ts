@@ -607,10 +607,10 @@ class Writer implements ItemWriter {
   }
 }
 
-/** Reads one committed version by offset; keeps that version's data alive until closed. */
 /** Chunks a reader fetches per flash operation: 8 x 2 KiB, 16 KiB held per open reader. */
 const READ_AHEAD_CHUNKS = 8;
 
+/** Reads one committed version by offset; keeps that version's data alive until closed. */
 class Reader implements ItemReader {
   readonly stat: ItemStat;
   private closed = false;
