@@ -1,7 +1,9 @@
 // `npm start`: boots the firmware on the simulated board in real time, with its serial console on
-// this terminal, a simulated PC on the LAN that pings the router every second, and (tools/sim/office)
-// a demo configuration and phone image on flash, a SIP/media server on the WAN and phones plugging in.
-// Usage: npm start -- [--seed <n>] [--duration <seconds>] [--no-ping] [--phones <n>]
+// this terminal, a simulated PC on the LAN that pings the router every second (its answers summed up
+// once a minute, each one with --ping), and (tools/sim/office) a demo configuration and phone image
+// on flash, a SIP/media server on the WAN and phones plugging in.
+// Usage: npm start -- [--seed <n>] [--duration <seconds>] [--ping | --no-ping] [--phones <n>]
+import { pathToFileURL } from 'node:url';
 import { Testbed } from '../../hal/sim/testbed';
 import type { SimHost, EchoReply } from '../../hal/sim/host';
 import { boot } from '../../firmware/main';
@@ -16,22 +18,24 @@ import type { TerminalBinding } from './terminal';
 export interface StartOptions {
   readonly seed: number;
   readonly durationMs: number | undefined;
-  readonly ping: boolean;
+  /** The LAN PC's pings: a summary a minute (and every loss), every answer, or no PC at all. */
+  readonly ping: 'summary' | 'every' | 'off';
   /** Simulated phones that plug in one after another. */
   readonly phones: number;
 }
 
-const USAGE = `usage: npm start -- [--seed <n>] [--duration <seconds>] [--no-ping] [--phones <n>]
+const USAGE = `usage: npm start -- [--seed <n>] [--duration <seconds>] [--ping | --no-ping] [--phones <n>]
   --seed <n>          seed of the simulation (default 1): same seed, same run
   --duration <s>      stop by itself after <s> seconds
-  --no-ping           do not run the LAN PC's ping
+  --ping              print every answer to the LAN PC's ping (default: one summary a minute)
+  --no-ping           no LAN PC and no ping
   --phones <n>        phones that plug in one after another (default 4, 0-200)
 Quit with Ctrl-] or Ctrl-C twice (a single Ctrl-C goes to the router's console).`;
 
 export function parseArgs(argv: readonly string[]): StartOptions | string {
   let seed = 1;
   let durationMs: number | undefined;
-  let ping = true;
+  let ping: StartOptions['ping'] = 'summary';
   let phones = 4;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -49,7 +53,9 @@ export function parseArgs(argv: readonly string[]): StartOptions | string {
       if (!Number.isInteger(n) || n < 0 || n > 200) return `--phones needs an integer 0..200\n${USAGE}`;
       phones = n;
     } else if (arg === '--no-ping') {
-      ping = false;
+      ping = 'off';
+    } else if (arg === '--ping') {
+      ping = 'every';
     } else if (arg === '--help' || arg === '-h') {
       return USAGE;
     } else {
@@ -59,19 +65,29 @@ export function parseArgs(argv: readonly string[]): StartOptions | string {
   return { seed, durationMs, ping, phones };
 }
 
-/** The LAN PC pings the router once a second and prints each answer or timeout like ping(8). */
-function startPinger(bed: Testbed<Firmware>, pc: SimHost, routerIp: number, say: (text: string) => void): () => { sent: number; answered: number } {
+const SUMMARY_EVERY_MS = 60_000;
+
+/**
+ * The LAN PC pings the router once a second. A lost ping is always printed, like ping(8); answers
+ * are printed one by one with --ping, otherwise the first one and then a summary a minute, so the
+ * console stays readable.
+ */
+function startPinger(bed: Testbed<Firmware>, pc: SimHost, routerIp: number, every: boolean, say: (text: string) => void): () => { sent: number; answered: number } {
   let seq = 0;
   let answered = 0;
+  let window = { sent: 0, answered: 0, minMs: Infinity, maxMs: 0, sumMs: 0 };
   const waiting = new Map<number, number>();
   pc.onEchoReply = (reply: EchoReply) => {
     if (!waiting.has(reply.seq)) return;
     waiting.delete(reply.seq);
     answered++;
-    say(`[sim] ${pc.name}: ${56 + 8} bytes from ${ipToString(reply.from)}: icmp_seq=${reply.seq} ttl=${reply.ttl} time=${(reply.rttMs ?? 0).toFixed(3)} ms`);
+    const rtt = reply.rttMs ?? 0;
+    window = { ...window, answered: window.answered + 1, minMs: Math.min(window.minMs, rtt), maxMs: Math.max(window.maxMs, rtt), sumMs: window.sumMs + rtt };
+    if (every || answered === 1) say(`[sim] ${pc.name}: ${56 + 8} bytes from ${ipToString(reply.from)}: icmp_seq=${reply.seq} ttl=${reply.ttl} time=${rtt.toFixed(3)} ms${every ? '' : ' (a summary follows once a minute; --ping shows every answer)'}`);
   };
   const tick = (): void => {
     seq++;
+    window.sent++;
     const mine = seq;
     waiting.set(mine, bed.scheduler.now());
     pc.ping(routerIp, mine);
@@ -80,7 +96,16 @@ function startPinger(bed: Testbed<Firmware>, pc: SimHost, routerIp: number, say:
     });
     bed.scheduler.after(1000, tick);
   };
+  const summarize = (): void => {
+    if (!every && window.sent > 0) {
+      const rtt = window.answered > 0 ? `, round trip ${window.minMs.toFixed(3)}/${(window.sumMs / window.answered).toFixed(3)}/${window.maxMs.toFixed(3)} ms (min/avg/max)` : '';
+      say(`[sim] ${pc.name}: last minute ${window.sent} pings to ${ipToString(routerIp)}, ${window.answered} answered${rtt}`);
+    }
+    window = { sent: 0, answered: 0, minMs: Infinity, maxMs: 0, sumMs: 0 };
+    bed.scheduler.after(SUMMARY_EVERY_MS, summarize);
+  };
   bed.scheduler.after(1000, tick);
+  bed.scheduler.after(SUMMARY_EVERY_MS, summarize);
   return () => ({ sent: seq, answered });
 }
 
@@ -120,15 +145,16 @@ export async function main(argv: readonly string[]): Promise<void> {
   // The LAN address is known once the firmware has loaded its configuration.
   void firmware.ready.then(() => {
     const routerIp = firmware.stack.address('lan')?.ip;
-    if (routerIp === undefined || !parsed.ping || stopping) return;
+    if (routerIp === undefined || parsed.ping === 'off' || stopping) return;
     const pcIp = ((routerIp & 0xffffff00) | 20) >>> 0; // outside the DHCP pools
     const pc = bed.addHost({ name: 'lan-pc', mac: '02:00:00:00:00:64', ip: pcIp, prefixLength: 24 });
     say(`[sim] ${pc.describe()} is on the LAN switch and pings ${ipToString(routerIp)} every second`);
-    pingStats = startPinger(bed, pc, routerIp, say);
+    pingStats = startPinger(bed, pc, routerIp, parsed.ping === 'every', say);
   });
   let office: Office | undefined;
   void firmware.ready.then(() => {
     if (parsed.phones > 0 && !stopping) office = startOffice(bed as Testbed<unknown>, { phones: parsed.phones, say: (text) => say(`[sim] ${text}`) });
+    if (!stopping) say(`[sim] Try: show phones (who got what), show nat (their public ports and traffic), show leases, show tftp, show log; ? lists every command.`);
   });
 
   runner = new RealTimeRunner(bed.scheduler, {
@@ -152,4 +178,5 @@ export async function main(argv: readonly string[]): Promise<void> {
   runner.start();
 }
 
-void main(process.argv.slice(2));
+// Run only as the program (`npm start`), not when a test imports parseArgs.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) void main(process.argv.slice(2));
