@@ -38,6 +38,8 @@ export interface CommandNode {
   readonly children?: readonly CommandNode[] | (() => readonly CommandNode[]);
   /** Runnable when the line ends here. */
   readonly run?: Handler;
+  /** Shortest prefix that selects this word, so a newer word does not make older short forms ambiguous. */
+  readonly minPrefix?: number;
 }
 
 export function childrenOf(node: CommandNode): readonly CommandNode[] {
@@ -56,7 +58,7 @@ export function matchKeyword(nodes: readonly CommandNode[], word: string): Match
   const lower = word.toLowerCase();
   const exact = nodes.find((n) => n.word === lower);
   if (exact) return { kind: 'one', node: exact };
-  const candidates = nodes.filter((n) => n.word.startsWith(lower));
+  const candidates = nodes.filter((n) => n.word.startsWith(lower) && lower.length >= (n.minPrefix ?? 1));
   if (candidates.length === 1) return { kind: 'one', node: candidates[0] };
   if (candidates.length === 0) return { kind: 'none' };
   return { kind: 'ambiguous', candidates: candidates.map((n) => n.word) };

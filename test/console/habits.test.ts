@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { consoleRig } from './harness';
 import { configEquals, DEFAULT_CONFIG, getValue } from '../../firmware/config';
 import { applyFilter, splitPipe } from '../../firmware/console/habits';
+import { parseIp } from '../../firmware/util/ipv4';
 
 const fresh = () => {
   const rig = consoleRig();
@@ -122,6 +123,36 @@ test('a pasted running-config with one broken line leaves the router as it was',
   const good = fresh();
   good.type(lines.join('\r\n') + '\r\n', 2000);
   assert.ok(configEquals(good.instance().router.config.current, source.instance().router.config.current), 'the intact paste applies whole');
+});
+
+test('show phone-class lists shipped classes with what they match, and one class in full', () => {
+  const rig = fresh();
+  const all = rig.command('show phone-class').join('\n');
+  assert.match(all, /phone-class yealink \(shipped\)\n  Vendor classes  contains:yealink/);
+  assert.match(all, /phone-class cisco \(shipped\)/);
+  rig.command('phone-class yealink boot-file y.rom');
+  rig.command('phone-class yealink var sip_server 10.0.0.5');
+  rig.command('phone-class acme mac 00:11:22');
+  const one = rig.command('show phone-class yealink');
+  assert.equal(one[0], 'phone-class yealink (shipped, changed)');
+  assert.match(one.join('\n'), /Boot file       y\.rom/);
+  assert.match(one.join('\n'), /Vars            sip_server=10\.0\.0\.5/);
+  assert.match(one.join('\n'), /Block size      \d+ ports/);
+  assert.match(rig.command('show phone-class acme').join('\n'), /\(added\)\n  Vendor classes  any \(MAC decides\)\n  MACs            00:11:22/);
+  assert.match(rig.command('show phone-class nosuch')[0], /No phone class 'nosuch' \(classes: .*yealink/);
+  assert.equal(rig.command('sh ph'), rig.command('show phones'), "'sh ph' is still show phones");
+  assert.not.match(rig.command('sh ph')[0], /Ambiguous/);
+});
+
+test('a static WAN set up in one configure batch, in the order the README gives', () => {
+  const rig = fresh();
+  const config = () => rig.instance().router.config.current;
+  assert.match(rig.command('set wan.mode static').join('\n'), /Refused/, 'alone it is refused');
+  for (const line of ['configure', 'set wan.mode static', 'set wan.address 203.0.113.7', 'set wan.prefix 24', 'set wan.gateway 203.0.113.1']) rig.command(line);
+  const out = rig.command('end').join('\n');
+  assert.not.match(out, /Refused|failed/, out);
+  assert.is(getValue(config(), 'wan.mode'), 'static');
+  assert.is(getValue(config(), 'wan.gateway'), parseIp('203.0.113.1'));
 });
 
 test.run();

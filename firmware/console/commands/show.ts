@@ -12,6 +12,7 @@ import { choiceArg, wordArg } from './argTypes';
 import { bytes, counterLines, duration, table } from './format';
 import { describe, type CommandContext } from './context';
 import { PORT_NAMES } from '../../../hal/hal';
+import { showPhoneClassNode } from './showPhoneClass';
 
 
 export function blockText(lease: LeaseInfo): string {
@@ -183,6 +184,7 @@ export function showCommands(ctx: CommandContext): CommandNode[] {
       },
     },
   ];
+  show.push(showPhoneClassNode(ctx));
   // IOS: show ip dhcp binding lists the leases.
   show.push({ word: 'ip', help: 'IOS spellings', children: [{ word: 'dhcp', help: 'DHCP server', children: [{ word: 'binding', help: "Same as 'show leases'", run: leasesNode.run }] }] });
   return [{ word: 'show', help: 'Show router state', children: show }];
