@@ -25,6 +25,7 @@ export function createConsole(router: ConsoleRouter, port: Console, afterInput?:
     passwordHash: () => getValue(router.config.current, 'console.password-hash') as string | undefined,
     checkPassword: (password, hash) => new PasswordCheck(password, hash),
     pageLength: () => getValue(router.config.current, 'console.page-length') as number,
+    lineFailed: (line, message) => context?.lineFailed(line, message),
     banner: `Plugboard ${router.firmwareVersion} on ${router.board.name}. Type ? for help.`,
   });
   context = new CommandContext(router, session);

@@ -6,6 +6,7 @@ import { encodeUtf8 } from '../util/text';
 import { LineEditor } from './lineEditor';
 import { commonPrefix, completions, formatHelp, helpAt, parseLine, type CommandIO, type CommandNode } from './commandTree';
 import { quoteIfNeeded } from '../config/valueTypes';
+import { applyFilter, habitHint, splitPipe, stripDo, type OutputFilter } from './habits';
 
 export interface SessionOptions {
   /** The command tree (rebuilt per call so services that appear later are included). */
@@ -19,6 +20,8 @@ export interface SessionOptions {
   /** Lines per page from the configuration; `terminal length` overrides it for this session. */
   readonly pageLength: () => number;
   readonly banner?: string;
+  /** A line that did not parse (configure mode marks its batch failed). */
+  readonly lineFailed?: (line: string, message: string) => void;
 }
 
 type State = 'login' | 'checking' | 'locked' | 'prompt' | 'running' | 'paging';
@@ -46,6 +49,7 @@ export class ConsoleSession implements Service {
   private askResolve: ((line: string) => void) | undefined;
   private check: { step(): boolean; matches(): boolean } | undefined;
   private terminalLength: number | undefined;
+  private filter: OutputFilter | undefined;
   private now = 0;
   private started = false;
   /** Wrong passwords since boot, for `show status`. */
@@ -275,12 +279,18 @@ export class ConsoleSession implements Service {
       this.showPrompt(); // blank lines and `!` comments (as in a pasted running-config)
       return;
     }
-    const parsed = parseLine(this.options.commands(), line);
+    const command = stripDo(line) ?? line;
+    const piped = splitPipe(command);
+    const parsed = piped.ok ? parseLine(this.options.commands(), piped.command) : piped;
     if (!parsed.ok) {
-      this.writeText(parsed.message + '\r\n');
+      const word = command.trim().split(/\s+/)[0];
+      const message = (parsed.message.startsWith('% Unknown command') && habitHint(word)) || parsed.message;
+      this.writeText(message + '\r\n');
+      this.options.lineFailed?.(line, message);
       this.showPrompt();
       return;
     }
+    this.filter = piped.ok ? piped.filter : undefined;
     if (!parsed.node.run) throw new Error('parseLine returned a node without run'); // programmer error
     this.state = 'running';
     this.output = [];
@@ -321,7 +331,8 @@ export class ConsoleSession implements Service {
   }
 
   private finishCommand(): void {
-    const lines = this.output;
+    const lines = this.filter ? applyFilter(this.output, this.filter) : this.output;
+    this.filter = undefined;
     this.output = [];
     const pageLength = this.terminalLength ?? this.options.pageLength();
     if (pageLength > 0 && lines.length >= pageLength) {

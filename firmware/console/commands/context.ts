@@ -18,6 +18,8 @@ export interface SessionControl {
 export class CommandContext {
   /** Set between `configure` and `end`. */
   candidate: RouterConfig | undefined;
+  /** Lines of the current batch that were refused; `end` then applies nothing. */
+  batchFailures: Array<{ line: string; message: string }> = [];
 
   constructor(
     readonly router: ConsoleRouter,
@@ -66,6 +68,11 @@ export class CommandContext {
     return this.working()
       .phoneClasses.filter((c) => c.bootFile !== '' && !store.stat(c.bootFile) && !matchProvisioningName(c.bootFile))
       .map((c) => ({ severity: 'warning' as const, key: `phone-class ${c.name}`, message: `boot-file '${c.bootFile}' is not in the store (image upload <lan-host> ${c.bootFile})` }));
+  }
+
+  /** A line typed in configure mode was refused: the batch is marked failed. */
+  lineFailed(line: string, message: string): void {
+    if (this.candidate) this.batchFailures.push({ line: line.trim(), message });
   }
 
   errors(): ConfigProblem[] {

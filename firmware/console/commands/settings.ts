@@ -1,6 +1,6 @@
 // set / unset of every schema key (so `?` lists and documents each), configure mode, log level and
 // terminal length.
-import type { CommandNode } from '../commandTree';
+import type { CommandIO, CommandNode } from '../commandTree';
 import { CONFIG_KEYS, LOG_LEVELS, type KeyDef } from '../../config/schema';
 import { withValue } from '../../config/model';
 import { PasswordHashing } from '../../config/password';
@@ -56,37 +56,16 @@ export function settingsCommands(ctx: CommandContext): CommandNode[] {
   return [
     { word: 'set', help: 'Change a configuration key', children: [...setKeys, password] },
     { word: 'unset', help: 'Return a configuration key to its default', children: unsetKeys },
-    {
-      word: 'configure',
-      help: 'Batch changes: checked together and applied at `end` (pasted configurations use it)',
-      run: (_args, io) => {
-        if (ctx.candidate) {
-          io.print('% Already in configure mode');
-          return;
-        }
-        ctx.candidate = ctx.router.config.current;
-        io.print("% Configure mode: changes are checked together at 'end'; 'abort' drops them.");
-      },
-    },
-    {
-      word: 'end',
-      help: 'Leave configure mode, applying the changes if every rule holds',
-      run: (_args, io) => {
-        const candidate = ctx.candidate;
-        if (!candidate) {
-          io.print('% Not in configure mode');
-          return;
-        }
-        ctx.candidate = undefined;
-        ctx.commit(candidate, io);
-      },
-    },
+    { word: 'configure', help: 'Batch changes: checked together and applied at `end` (pasted configurations use it)', run: (_a, io) => enterConfigure(ctx, io), children: [{ word: 'terminal', help: 'The same (as IOS spells it: conf t)', run: (_a, io) => enterConfigure(ctx, io) }] },
+    { word: 'end', help: 'Leave configure mode, applying the batch if every line was valid and every rule holds', run: (_a, io) => endBatch(ctx, io) },
+    { word: 'exit', help: "Leave configure mode as 'end' does ('logout' ends the session)", run: (_a, io) => (ctx.candidate ? endBatch(ctx, io) : io.print("% Not in configure mode; 'logout' ends the session")) },
     {
       word: 'abort',
       help: 'Leave configure mode, dropping the changes',
       run: (_args, io) => {
         if (!ctx.candidate) io.print('% Not in configure mode');
         ctx.candidate = undefined;
+        ctx.batchFailures = [];
       },
     },
     {
@@ -116,6 +95,28 @@ export function settingsCommands(ctx: CommandContext): CommandNode[] {
       ],
     },
   ];
+}
+
+function enterConfigure(ctx: CommandContext, io: CommandIO): void {
+  if (ctx.candidate) return io.print('% Already in configure mode');
+  ctx.candidate = ctx.router.config.current;
+  ctx.batchFailures = [];
+  io.print("% Configure mode: changes are checked together at 'end'; 'abort' drops them.");
+}
+
+/** `end`: a batch with a bad line applies nothing (no partial apply: fix the line and run the batch again). */
+function endBatch(ctx: CommandContext, io: CommandIO): void {
+  const candidate = ctx.candidate;
+  if (!candidate) return io.print('% Not in configure mode');
+  const failures = ctx.batchFailures;
+  ctx.candidate = undefined;
+  ctx.batchFailures = [];
+  if (failures.length > 0) {
+    io.print(`% Batch failed: ${failures.length} bad line${failures.length === 1 ? '' : 's'}; nothing was applied.`);
+    for (const failure of failures) io.print(`%   '${failure.line}': ${failure.message.replace(/^% /, '')}`);
+    return;
+  }
+  ctx.commit(candidate, io);
 }
 
 export { describe };

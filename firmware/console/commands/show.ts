@@ -44,6 +44,19 @@ export function showCommands(ctx: CommandContext): CommandNode[] {
     for (const line of runningConfigLines(r.config.current, getValue(r.config.current, 'hostname') as string, withPassword)) io.print(line);
   };
 
+  const leasesNode: CommandNode = {
+      word: 'leases',
+      help: 'DHCP leases: address, MAC, class, port block, time left',
+      run: (_a, io) => {
+        const all = leases();
+        if (!all) return missing(io, 'DHCP');
+        const now = r.now();
+        const rows = all.map((l) => [ipToString(l.ip), macToString(l.mac), l.phoneClass ?? 'guest', blockText(l), duration(l.expiresAt - now)]);
+        for (const line of table(['Address', 'MAC', 'Class', 'Ports', 'Expires'], rows)) io.print(line);
+        io.print(`${all.length} leases`);
+      },
+    };
+
   const show: CommandNode[] = [
     {
       word: 'version',
@@ -88,18 +101,7 @@ export function showCommands(ctx: CommandContext): CommandNode[] {
         for (const line of table(['Port', 'Link', 'MAC', 'MTU', 'Address'], rows)) io.print(line);
       },
     },
-    {
-      word: 'leases',
-      help: 'DHCP leases: address, MAC, class, port block, time left',
-      run: (_a, io) => {
-        const all = leases();
-        if (!all) return missing(io, 'DHCP');
-        const now = r.now();
-        const rows = all.map((l) => [ipToString(l.ip), macToString(l.mac), l.phoneClass ?? 'guest', blockText(l), duration(l.expiresAt - now)]);
-        for (const line of table(['Address', 'MAC', 'Class', 'Ports', 'Expires'], rows)) io.print(line);
-        io.print(`${all.length} leases`);
-      },
-    },
+    leasesNode,
     {
       word: 'phones',
       help: 'Admitted phones: block, boot file, what they fetched, their traffic',
@@ -181,6 +183,8 @@ export function showCommands(ctx: CommandContext): CommandNode[] {
       },
     },
   ];
+  // IOS: show ip dhcp binding lists the leases.
+  show.push({ word: 'ip', help: 'IOS spellings', children: [{ word: 'dhcp', help: 'DHCP server', children: [{ word: 'binding', help: "Same as 'show leases'", run: leasesNode.run }] }] });
   return [{ word: 'show', help: 'Show router state', children: show }];
 }
 

@@ -114,6 +114,19 @@ export function systemCommands(ctx: CommandContext): CommandNode[] {
     },
   };
 
+  // IOS spellings of save: `write memory` (or `wr`) and `copy running-config startup-config`.
+  const write: CommandNode = {
+    word: 'write',
+    help: "Same as 'save' (IOS: write memory, wr)",
+    run: save.run,
+    children: [{ word: 'memory', help: "Same as 'save'", run: save.run }],
+  };
+  const copy: CommandNode = {
+    word: 'copy',
+    help: 'Copy a configuration (IOS spelling of save)',
+    children: [{ word: 'running-config', help: 'The running configuration', children: [{ word: 'startup-config', help: "To flash: same as 'save'", run: save.run }] }],
+  };
+
   const reload: CommandNode = {
     word: 'reload',
     help: 'Restart the firmware (with the saved configuration)',
@@ -195,7 +208,7 @@ export function systemCommands(ctx: CommandContext): CommandNode[] {
     },
   };
 
-  return [image, leaseCommand(ctx), save, reload, factoryReset, ping, clear, logout, help];
+  return [image, leaseCommand(ctx), save, write, copy, reload, factoryReset, ping, clear, logout, help];
 }
 
 const HELP_TEXT = [
