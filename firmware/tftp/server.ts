@@ -570,7 +570,8 @@ export class TftpServer implements Service {
     try {
       while (!t.closed && machine.room() > 0) {
         const buffer = machine.takeBuffer();
-        const n = await source.fill(buffer, 4, machine.params.blockSize);
+        // Most blocks are already in the reader's RAM: no promise turn for them.
+        const n = source.fillNow?.(buffer, 4, machine.params.blockSize) ?? (await source.fill(buffer, 4, machine.params.blockSize));
         if (t.closed) return;
         if (isFailure(n)) {
           this.count('store-read-failed');

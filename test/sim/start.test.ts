@@ -1,5 +1,5 @@
-// `npm start -- --duration 3`, run non-interactively: boot lines and ping answers appear, and it
-// stops by itself with exit code 0.
+// `npm start -- --duration 3`, run non-interactively: boot lines and the first ping answer appear
+// (every answer with --ping), and it stops by itself with exit code 0.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
@@ -28,14 +28,22 @@ function run(args: string[], input?: string, keepStdinOpen = true): Promise<{ co
   });
 }
 
-test('npm start -- --duration 3 boots, prints the boot lines and ping answers, and exits 0', async () => {
+test('npm start -- --duration 3 boots, prints the boot lines, the first ping answer only, the commands to try, and exits 0', async () => {
   const { code, stdout, stderr } = await run(['--duration', '3', '--seed', '7']);
   assert.is(code, 0, stderr);
   assert.match(stdout, /Plugboard 0\.1\.0 on board sim/);
   assert.match(stdout, /lan: address \d+\.\d+\.\d+\.\d+\/24/);
   assert.match(stdout, /lan-pc: 64 bytes from \d+\.\d+\.\d+\.\d+: icmp_seq=1 ttl=64 time=[\d.]+ ms/);
+  assert.not.match(stdout, /icmp_seq=2 /, 'later answers wait for the summary');
+  assert.match(stdout, /Try: show phones/);
+  assert.match(stdout, /stopped after 3\.0 s: [2-9] pings, [2-9] answered/);
+});
+
+test('npm start -- --ping prints every answer', async () => {
+  const { code, stdout, stderr } = await run(['--duration', '3', '--seed', '7', '--ping']);
+  assert.is(code, 0, stderr);
+  assert.match(stdout, /icmp_seq=1 /);
   assert.match(stdout, /icmp_seq=2 /);
-  assert.match(stdout, /stopped after 3\.0 s: \d+ pings, \d+ answered/);
 });
 
 test('end of input stops it; bad arguments are refused with the usage', async () => {
