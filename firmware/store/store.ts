@@ -628,32 +628,19 @@ class Reader implements ItemReader {
   async read(offset: number, into: Uint8Array): Promise<number | StoreFailure> {
     if (this.closed) return fail(SysError.INVALID, 'reader is closed');
     if (!(Number.isSafeInteger(offset) && offset >= 0)) return fail(SysError.INVALID, `offset ${offset} is not a byte offset`);
-    let done = this.copyCached(offset, into, 0);
-    while (done < into.length && offset + done < this.version.size) {
-      const index = Math.floor((offset + done) / CHUNK_SIZE);
-      const got = await this.store.readChunks(this.version, index, READ_AHEAD_CHUNKS);
-      if (isFailure(got)) return got;
-      this.cached = got;
-      this.cachedFirst = index;
-      done = this.copyCached(offset, into, done);
-    }
-    return done;
-  }
-
-  readNow(offset: number, into: Uint8Array): number | undefined {
-    if (this.closed || !(Number.isSafeInteger(offset) && offset >= 0)) return undefined; // read() says why
-    const done = this.copyCached(offset, into, 0);
-    return done === into.length || offset + done >= this.version.size ? done : undefined;
-  }
-
-  /** Copies into[done...] from the cached extent, from offset + done on; returns where it stopped. */
-  private copyCached(offset: number, into: Uint8Array, done: number): number {
     const size = this.version.size;
+    let done = 0;
     while (done < into.length && offset + done < size) {
       const position = offset + done;
       const index = Math.floor(position / CHUNK_SIZE);
-      const payload = index >= this.cachedFirst ? this.cached[index - this.cachedFirst] : undefined;
-      if (!payload) return done;
+      let payload = index >= this.cachedFirst ? this.cached[index - this.cachedFirst] : undefined;
+      if (!payload) {
+        const got = await this.store.readChunks(this.version, index, READ_AHEAD_CHUNKS);
+        if (isFailure(got)) return got;
+        this.cached = got;
+        this.cachedFirst = index;
+        payload = got[0];
+      }
       const from = position - index * CHUNK_SIZE;
       const take = Math.min(into.length - done, payload.length - from);
       into.set(payload.subarray(from, from + take), done);

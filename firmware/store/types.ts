@@ -33,12 +33,6 @@ export interface ItemReader {
   readonly stat: ItemStat;
   /** Read up to into.length bytes at offset; resolves with the byte count (0 at end). */
   read(offset: number, into: Uint8Array): Promise<number | StoreFailure>;
-  /**
-   * The same read done at once from what the reader already holds in RAM: the byte count (short
-   * only at the end), or undefined when it needs flash (then call read). Saves a streaming reader
-   * the promise turns of read() for most blocks.
-   */
-  readNow?(offset: number, into: Uint8Array): number | undefined;
   close(): void;
 }
 

@@ -570,8 +570,7 @@ export class TftpServer implements Service {
     try {
       while (!t.closed && machine.room() > 0) {
         const buffer = machine.takeBuffer();
-        // Most blocks are already in the reader's RAM: no promise turn for them.
-        const n = source.fillNow?.(buffer, 4, machine.params.blockSize) ?? (await source.fill(buffer, 4, machine.params.blockSize));
+        const n = await source.fill(buffer, 4, machine.params.blockSize);
         if (t.closed) return;
         if (isFailure(n)) {
           this.count('store-read-failed');

@@ -8,8 +8,6 @@ import { NetasciiEncoder } from './netascii';
 export interface BlockSource {
   /** Fill into[start, start+length) with the next bytes; resolves with the count (< length only at the end). */
   fill(into: Uint8Array, start: number, length: number): Promise<number | StoreFailure>;
-  /** The same fill done at once when the bytes are already in RAM; undefined means call fill. */
-  fillNow?(into: Uint8Array, start: number, length: number): number | undefined;
   close(): void;
 }
 
@@ -30,12 +28,6 @@ export class ItemSource implements BlockSource {
     return got;
   }
 
-  fillNow(into: Uint8Array, start: number, length: number): number | undefined {
-    const n = this.reader.readNow?.(this.offset, into.subarray(start, start + length));
-    if (n !== undefined) this.offset += n;
-    return n;
-  }
-
   close(): void {
     this.reader.close();
   }
@@ -47,10 +39,6 @@ export class BytesSource implements BlockSource {
   constructor(private readonly bytes: Uint8Array) {}
 
   async fill(into: Uint8Array, start: number, length: number): Promise<number> {
-    return this.fillNow(into, start, length);
-  }
-
-  fillNow(into: Uint8Array, start: number, length: number): number {
     const n = Math.min(length, this.bytes.length - this.offset);
     into.set(this.bytes.subarray(this.offset, this.offset + n), start);
     this.offset += n;
