@@ -46,13 +46,22 @@ export class Version {
 
   /** Chunk `index`'s record and how many chunks from it on (1 to `max`) lie back to back after it. */
   locateRun(index: number, max: number): { readonly loc: Loc; readonly count: number } | undefined {
-    const loc = this.locate(index);
-    if (!loc) return undefined;
-    const run = this.runs.find((r) => index >= r.first && index < r.first + r.count)!;
-    return { loc, count: Math.max(1, Math.min(max, run.first + run.count - index)) };
+    const run = this.runOf(index);
+    if (!run) return undefined;
+    return { loc: this.locIn(run, index), count: Math.max(1, Math.min(max, run.first + run.count - index)) };
   }
 
   locate(index: number): Loc | undefined {
+    const run = this.runOf(index);
+    return run && this.locIn(run, index);
+  }
+
+  private locIn(run: Run, index: number): Loc {
+    return { block: run.block, offset: run.offset + (index - run.first) * DATA_STRIDE, length: this.recordLength(index) };
+  }
+
+  /** The run holding chunk `index` (binary search: runs are sorted by first chunk). */
+  private runOf(index: number): Run | undefined {
     const runs = this.runs;
     let lo = 0;
     let hi = runs.length - 1;
@@ -61,7 +70,7 @@ export class Version {
       const run = runs[mid];
       if (index < run.first) hi = mid - 1;
       else if (index >= run.first + run.count) lo = mid + 1;
-      else return { block: run.block, offset: run.offset + (index - run.first) * DATA_STRIDE, length: this.recordLength(index) };
+      else return run;
     }
     return undefined;
   }

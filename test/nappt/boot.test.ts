@@ -7,6 +7,7 @@ import { boot, type Firmware } from '../../firmware/main';
 import { DEFAULT_CONFIG, settingsOf, withValue } from '../../firmware/config';
 import type { NapptAttachment } from '../../firmware/nappt';
 import { parseIp } from '../../firmware/util/ipv4';
+import { staticWanConfig } from '../wan/static-config';
 
 const ip = (t: string) => parseIp(t) as number;
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -15,10 +16,7 @@ const PUBLIC = ip('198.51.100.2');
 const WAN_HOST = ip('198.51.100.7');
 
 test('static WAN from the configuration: a LAN PC reaches the WAN host through NAPT, replies come back', async () => {
-  let config = withValue(DEFAULT_CONFIG, 'wan.mode', 'static');
-  config = withValue(config, 'wan.address', PUBLIC);
-  config = withValue(config, 'wan.prefix', 24);
-  config = withValue(config, 'wan.gateway', ip('198.51.100.1'));
+  const config = staticWanConfig(PUBLIC, ip('198.51.100.1'));
   const bed = new Testbed<Firmware>({ seed: 21, conditions: { latencyMs: 0.2 } });
   const pc = bed.addHost({ name: 'pc', mac: '02:00:00:00:00:10', ip: ((routerIp & 0xffffff00) | 10) >>> 0, prefixLength: 24, gateway: routerIp });
   const wanHost = bed.addHost({ name: 'wan-host', mac: '00:00:5e:00:53:07', ip: WAN_HOST, prefixLength: 24 }, 'wan');

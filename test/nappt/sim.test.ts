@@ -12,10 +12,11 @@ import type { NapptForwarder } from '../../firmware/nappt';
 import { attachNappt } from '../../firmware/nappt/boot';
 import type { Wan } from '../../firmware/wan';
 import { attachWan } from '../../firmware/wan/attach';
-import { DEFAULT_CONFIG, LiveConfig, withValue } from '../../firmware/config';
+import { LiveConfig } from '../../firmware/config';
 import { Log } from '../../firmware/log';
 import { readIp } from '../../firmware/util/ipv4';
 import { GATEWAY_IP, GUEST, LAN_IP, PHONE_A, PHONE_B, PUBLIC_IP, ScriptedLeases, checksumProblems, ip, tcpSegment } from './harness';
+import { staticWanConfig } from '../wan/static-config';
 
 const WAN_HOST = ip('198.51.100.7');
 
@@ -39,10 +40,7 @@ function site(seed = 1) {
     leases.bind({ mac: PHONE_A.mac, ip: PHONE_A.ip, block: PHONE_A.block, expiresAt: 3_600_000 });
     leases.bind({ mac: PHONE_B.mac, ip: PHONE_B.ip, block: PHONE_B.block, expiresAt: 3_600_000 });
     leases.bind({ mac: GUEST.mac, ip: GUEST.ip, block: undefined, expiresAt: 3_600_000 });
-    let config = withValue(DEFAULT_CONFIG, 'wan.mode', 'static');
-    config = withValue(config, 'wan.address', PUBLIC_IP);
-    config = withValue(config, 'wan.prefix', 24);
-    config = withValue(config, 'wan.gateway', GATEWAY_IP);
+    const config = staticWanConfig(PUBLIC_IP, GATEWAY_IP);
     const log = new Log(hal, undefined);
     const now = () => hal.now();
     const randomFill = (into: Uint8Array) => hal.randomFill(into);

@@ -4,19 +4,16 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Testbed } from '../../hal/sim/testbed';
 import { boot, type Firmware } from '../../firmware/main';
-import { DEFAULT_CONFIG, withValue } from '../../firmware/config';
 import { ArpOperation } from '../../firmware/wire';
 import { parseIp } from '../../firmware/util/ipv4';
+import { staticWanConfig } from '../wan/static-config';
 
 const ip = (t: string) => parseIp(t) as number;
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const PUBLIC = ip('198.51.100.2');
 
 test('static WAN: one gratuitous ARP for the public address and one address log line', async () => {
-  let config = withValue(DEFAULT_CONFIG, 'wan.mode', 'static');
-  config = withValue(config, 'wan.address', PUBLIC);
-  config = withValue(config, 'wan.prefix', 24);
-  config = withValue(config, 'wan.gateway', ip('198.51.100.1'));
+  const config = staticWanConfig(PUBLIC, ip('198.51.100.1'));
   const bed = new Testbed<Firmware>({ seed: 31 });
   const watcher = bed.addHost({ name: 'wan-watcher', mac: '00:00:5e:00:53:09', ip: ip('198.51.100.9'), prefixLength: 24 }, 'wan');
   const fw = bed.start((hal) => boot(hal, { config }));

@@ -12,7 +12,7 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { BUNDLE, RUNTIME_BINARY, Rig, must, namespacesUnavailable, seededImage, type Phone } from '../rig';
+import { BUNDLE, RUNTIME_BINARY, Rig, must, namespacesUnavailable, run, seededImage, type Phone } from '../rig';
 import { median, numberOption, stringOption, runBench } from './cli';
 import { lanHostRig, startDnsmasq, startKea } from './peers';
 
@@ -142,11 +142,9 @@ const keaAtftpd: Server = {
   },
 };
 
-const run = (rig: Rig, argv: string[]) => spawnSync('ip', ['netns', 'exec', rig.routerNs, ...argv]);
-
 /** The LAN port shaped to `mbit`: the router's side of the link is where the images leave. */
 function shape(rig: Rig, mbit: number): void {
-  run(rig, ['tc', 'qdisc', 'del', 'dev', 'lan0', 'root']);
+  run(rig.routerNs, ['tc', 'qdisc', 'del', 'dev', 'lan0', 'root']); // none yet on the first rate
   const burst = Math.max(32, Math.round(mbit / 8)); // KiB: about 1 ms at the rate, at least 32 KiB
   must(rig.routerNs, ['tc', 'qdisc', 'add', 'dev', 'lan0', 'root', 'tbf', 'rate', `${mbit}mbit`, 'burst', `${burst}kb`, 'latency', '50ms']);
 }

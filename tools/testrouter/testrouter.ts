@@ -10,6 +10,7 @@ import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readF
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { must, run, runAsync, type ExecResult } from '../rig/netns';
+import type { Phone } from '../rig/topology';
 
 export const TESTROUTER_ROOT = '/tmp/pb-testrouter';
 const SOURCE_ROOT = join(import.meta.dirname, 'root');
@@ -29,15 +30,8 @@ export interface TestRouterOptions {
   readonly overlayMiB?: number;
 }
 
-export interface Host {
-  readonly name: string;
-  readonly ns: string;
-  readonly ifname: 'eth0';
-  readonly mac: string;
-  run(argv: readonly string[], timeoutMs?: number): ExecResult;
-  runAsync(argv: readonly string[], timeoutMs?: number): Promise<ExecResult>;
-  spawn(argv: readonly string[]): ChildProcess;
-}
+/** A host plugged into the test router: the same handle the namespace rig gives its phones. */
+export type Host = Phone;
 
 export type Snapshot = Map<string, string>;
 

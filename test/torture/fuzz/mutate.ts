@@ -146,3 +146,11 @@ export function inputRng(seed: number, target: string, index: number): Rng {
 
 export const hex = (bytes: Uint8Array, max = 4096): string =>
   Array.from(bytes.subarray(0, max), (b) => b.toString(16).padStart(2, '0')).join('') + (bytes.length > max ? `... (${bytes.length} bytes)` : '');
+
+/** `bytes` behind one random header byte: the targets that steer time, ports or leases read it first. */
+export function behindHeaderByte(rng: Rng, bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length + 1);
+  out[0] = rng.nextU32() & 0xff;
+  out.set(bytes, 1);
+  return out;
+}

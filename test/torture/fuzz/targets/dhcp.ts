@@ -4,7 +4,7 @@ import { DhcpError, isDhcpError, parseDhcp, BOOTREPLY } from '../../../../firmwa
 import { DhcpServer, DEFAULT_DHCP_CONFIG, type DhcpOutput } from '../../../../firmware/dhcp';
 import { Rng } from '../../../../hal/sim/random';
 import { count, type Figure } from '../../campaign';
-import { mutate } from '../mutate';
+import { behindHeaderByte, mutate } from '../mutate';
 import type { FuzzInstance, FuzzTarget } from '../target';
 import { dhcpSeeds } from './dhcp-corpus';
 
@@ -47,10 +47,7 @@ const EARLY_DROPS = ['drop.wan-port', 'drop.not-request', ...Object.values(DhcpE
 /** One input: a header byte (port, broadcast, source address, time step) then the payload. */
 function generateServerInput(rng: Rng, seeds: Parameters<typeof mutate>[0]): Uint8Array {
   const payload = mutate(seeds, rng, 700).bytes;
-  const out = new Uint8Array(payload.length + 1);
-  out[0] = rng.nextU32() & 0xff;
-  out.set(payload, 1);
-  return out;
+  return behindHeaderByte(rng, payload);
 }
 
 export const dhcpServer: FuzzTarget = {

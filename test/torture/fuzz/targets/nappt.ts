@@ -9,7 +9,7 @@ import {
   GUEST, PHONE_A, PHONE_B, PUBLIC_IP, WAN_HOST, echo, fromPhone, fromWan, icmpMessage, ip, ipPacket, makeRig, tcpSegment, udpSegment, type Rig,
 } from '../../../nappt/harness';
 import { count, type Figure } from '../../campaign';
-import { mutate, type Seed, type Shape } from '../mutate';
+import { behindHeaderByte, mutate, type Seed, type Shape } from '../mutate';
 import { reseal } from '../frames';
 import type { FuzzInstance, FuzzTarget } from '../target';
 
@@ -59,10 +59,7 @@ function wanSeeds(): Seed[] {
 function generate(rng: Rng, corpus: readonly Seed[]): Uint8Array {
   const frame = mutate(corpus, rng).bytes;
   if (frame.length > 14 && rng.chance(0.5)) reseal(frame);
-  const out = new Uint8Array(frame.length + 1);
-  out[0] = rng.nextU32() & 0xff;
-  out.set(frame, 1);
-  return out;
+  return behindHeaderByte(rng, frame);
 }
 
 interface Checks {

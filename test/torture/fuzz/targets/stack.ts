@@ -7,7 +7,7 @@ import { FakeHal } from '../../../stack/fake-hal';
 import { ALL_FIXTURES, HOST_MAC, HOST_IP, PEER_IP, withVlanTag } from '../../../wire/fixtures';
 import { BROADCAST, ZERO, arpFrame, echoFrame, udpFrame } from '../../../stack/frames';
 import { count, type Figure } from '../../campaign';
-import { mutate, type Seed, type Shape } from '../mutate';
+import { behindHeaderByte, mutate, type Seed, type Shape } from '../mutate';
 import { reseal } from '../frames';
 import type { FuzzInstance, FuzzTarget } from '../target';
 
@@ -42,10 +42,7 @@ function seeds(): Seed[] {
 function generate(rng: Rng, corpus: readonly Seed[]): Uint8Array {
   const frame = mutate(corpus, rng).bytes;
   if (rng.chance(0.5)) reseal(frame);
-  const out = new Uint8Array(frame.length + 1);
-  out[0] = rng.nextU32() & 0xff;
-  out.set(frame, 1);
-  return out;
+  return behindHeaderByte(rng, frame);
 }
 
 export const stackFrames: FuzzTarget = {
